@@ -1,0 +1,137 @@
+"""Forward + backward speed of rnn_lib against the seed's per-step loop and PyTorch.
+
+Shapes (N, T, D, H) = (64, 28, 28, 128), in float64 and float32. The three
+implementations run interleaved (one round = one call of each, in turn), so a
+burst of load on a shared machine hits them alike; we report medians and the
+ratios of medians. PyTorch is optional: its column appears when it is installed.
+
+Run:  python benchmarks/bench_rnn.py [--repeats 200]
+Targets: rnn_lib <= 0.5x the seed loop's time and <= 0.7x torch.nn.RNN's.
+"""
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+from rnn_lib import rnn_backward, rnn_forward
+
+try:  # optional comparison, never required
+    import torch
+except ImportError:
+    torch = None
+
+
+def seed_style(x, h0, W_x, W_h, B, dh):
+    """Forward and BPTT written as the seed writes them: per step, with a_t cached."""
+    N, T, D = x.shape
+    H = W_h.shape[0]
+    Hs = np.zeros((N, T, H), dtype=x.dtype)
+    A = np.zeros((N, T, H), dtype=x.dtype)
+    Hp = np.zeros((N, T, H), dtype=x.dtype)
+    h_prev = h0
+    for t in range(T):
+        a_t = np.dot(x[:, t, :], W_x) + np.dot(h_prev, W_h) + B
+        h_t = np.tanh(a_t)
+        Hs[:, t, :], A[:, t, :], Hp[:, t, :] = h_t, a_t, h_prev
+        h_prev = h_t
+    dW_x, dW_h, dB = np.zeros_like(W_x), np.zeros_like(W_h), np.zeros_like(B)
+    dx = np.zeros_like(x)
+    dh_next = np.zeros((N, H), dtype=x.dtype)
+    for t in reversed(range(T)):
+        da = (dh[:, t, :] + dh_next) * (1 - np.tanh(A[:, t, :]) ** 2)
+        dW_x += np.dot(x[:, t, :].T, da)
+        dW_h += np.dot(Hp[:, t, :].T, da)
+        dB += np.sum(da, axis=0)
+        dx[:, t, :] = np.dot(da, W_x.T)
+        dh_next = np.dot(da, W_h.T)
+    return Hs, dx, dh_next, dW_x, dW_h, dB
+
+
+def lib(x, h0, W_x, W_h, B, dh):
+    h, cache = rnn_forward(x, h0, W_x, W_h, B)
+    return (h,) + rnn_backward(dh, cache)
+
+
+def make_torch(x, h0, W_x, W_h, B, dh):
+    D, H = W_x.shape
+    dtype = torch.float64 if x.dtype == np.float64 else torch.float32
+    rnn = torch.nn.RNN(D, H, nonlinearity="tanh", batch_first=True, dtype=dtype)
+    with torch.no_grad():
+        rnn.weight_ih_l0.copy_(torch.from_numpy(W_x.T.copy()))
+        rnn.weight_hh_l0.copy_(torch.from_numpy(W_h.T.copy()))
+        rnn.bias_ih_l0.copy_(torch.from_numpy(B))
+        rnn.bias_hh_l0.zero_()
+    xt = torch.from_numpy(x).requires_grad_(True)
+    h0t = torch.from_numpy(h0)[None].requires_grad_(True)
+    dht = torch.from_numpy(dh)
+
+    def run():
+        rnn.zero_grad(set_to_none=True)
+        xt.grad = None
+        h, _ = rnn(xt, h0t)
+        h.backward(dht)
+        return h
+
+    # Same numbers first: the comparison is only fair if the work is the same.
+    ours = lib(x, h0, W_x, W_h, B, dh)
+    out = run()
+    tol = 1e-4 if x.dtype == np.float32 else 1e-10
+    assert np.allclose(out.detach().numpy(), ours[0], atol=tol)
+    assert np.allclose(rnn.weight_hh_l0.grad.numpy().T, ours[4], atol=tol * 100)
+    return run
+
+
+def bench(dtype, repeats):
+    rng = np.random.default_rng(0)
+    N, T, D, H = 64, 28, 28, 128
+    x = rng.standard_normal((N, T, D)).astype(dtype)
+    h0 = np.zeros((N, H), dtype=dtype)
+    W_x = (rng.standard_normal((D, H)) / np.sqrt(D)).astype(dtype)
+    W_h = (rng.standard_normal((H, H)) / np.sqrt(H)).astype(dtype)
+    B = np.zeros(H, dtype=dtype)
+    dh = rng.standard_normal((N, T, H)).astype(dtype)
+    args = (x, h0, W_x, W_h, B, dh)
+
+    ref, got = seed_style(*args), lib(*args)
+    tol = 1e-4 if dtype == np.float32 else 1e-10
+    for a, b in zip(ref, got):  # the loop being beaten must compute the same thing
+        assert np.allclose(a, b, atol=tol * max(1.0, np.abs(a).max())), "seed loop disagrees"
+
+    runners = {"rnn_lib": lambda: lib(*args), "seed loop": lambda: seed_style(*args)}
+    if torch is not None:
+        runners["torch.nn.RNN"] = make_torch(*args)
+    for fn in runners.values():  # warm-up: caches, BLAS threads, allocator
+        for _ in range(5):
+            fn()
+    times = {name: [] for name in runners}
+    for _ in range(repeats):
+        for name, fn in runners.items():
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+    return {name: statistics.median(ts) * 1e3 for name, ts in times.items()}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=200)
+    args = parser.parse_args()
+    print(f"numpy {np.__version__}" + (f", torch {torch.__version__} "
+          f"({torch.get_num_threads()} threads)" if torch is not None else ", torch not installed"))
+    print("forward+backward, (N, T, D, H) = (64, 28, 28, 128), median of "
+          f"{args.repeats} interleaved runs")
+    for dtype in (np.float64, np.float32):
+        med = bench(dtype, args.repeats)
+        line = f"{np.dtype(dtype).name:8s}" + "".join(
+            f"  {name} {ms:7.3f} ms" for name, ms in med.items())
+        print(line)
+        ratio = med["rnn_lib"] / med["seed loop"]
+        print(f"{'':8s}  rnn_lib / seed loop = {ratio:.2f}  (target <= 0.50)")
+        if "torch.nn.RNN" in med:
+            ratio = med["rnn_lib"] / med["torch.nn.RNN"]
+            print(f"{'':8s}  rnn_lib / torch.nn.RNN = {ratio:.2f}  (target <= 0.70)")
+
+
+if __name__ == "__main__":
+    main()

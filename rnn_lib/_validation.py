@@ -1,0 +1,109 @@
+"""Argument checks shared by every public entry point.
+
+Each check runs once at the boundary of a public function, never inside the
+loop over time, so validation costs a few microseconds per call and the hot
+loop stays free of it. Every error names the argument, what was expected and
+what came in.
+"""
+import numbers
+
+import numpy as np
+
+
+def as_float_array(value, name):
+    """Return `value` as a floating ndarray; integers and bools become float64.
+
+    Raises TypeError for non-numeric data (strings, objects, complex numbers).
+    """
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # ragged lists and the like
+        raise TypeError(
+            f"{name} must be a numeric array; got {type(value).__name__} "
+            f"that NumPy cannot turn into an array ({exc})"
+        ) from None
+    if arr.dtype.kind in "biu":
+        # The seed's bias is an int array; integer math would truncate.
+        return arr.astype(np.float64)
+    if arr.dtype.kind != "f":
+        raise TypeError(
+            f"{name} must hold real numbers (float or int); got dtype {arr.dtype}"
+        )
+    return arr
+
+
+def check_ndim(arr, ndim, name, letters):
+    """Raise ValueError unless `arr` has `ndim` axes, named `letters` in the message."""
+    if arr.ndim != ndim:
+        raise ValueError(
+            f"{name} must have shape ({letters}) with {ndim} axes; "
+            f"got shape {tuple(arr.shape)} with {arr.ndim}"
+        )
+
+
+def check_finite(arr, name):
+    """Raise ValueError when `arr` holds NaN or inf."""
+    if not np.isfinite(arr).all():
+        bad = int(arr.size - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(
+            f"{name} must be finite; got {bad} NaN or inf value(s) "
+            f"out of {arr.size}"
+        )
+
+
+def check_nonempty(arr, name, letters):
+    """Raise ValueError when any axis of `arr` has length 0."""
+    if arr.size == 0:
+        raise ValueError(
+            f"{name} must not be empty; got shape {tuple(arr.shape)} ({letters})"
+        )
+
+
+def check_dim(actual, expected, what):
+    """Raise ValueError when a size does not match the one fixed elsewhere."""
+    if actual != expected:
+        raise ValueError(f"{what}: expected {expected}, got {actual}")
+
+
+def result_dtype(*arrays):
+    """The floating dtype a computation over `arrays` runs in (float32 stays float32)."""
+    return np.result_type(*arrays, np.float32)
+
+
+def check_rnn_weights(W_x, W_h, B):
+    """Validate the three RNN parameters and return them as float arrays with D, H."""
+    W_x = as_float_array(W_x, "W_x")
+    W_h = as_float_array(W_h, "W_h")
+    B = as_float_array(B, "B")
+    check_ndim(W_x, 2, "W_x", "D, H")
+    check_ndim(W_h, 2, "W_h", "H, H")
+    D, H = W_x.shape
+    if W_h.shape != (H, H):
+        raise ValueError(
+            f"W_h must be square with shape (H, H) = ({H}, {H}), H taken from "
+            f"W_x of shape {W_x.shape}; got W_h of shape {W_h.shape}"
+        )
+    if B.shape != (H,):
+        raise ValueError(
+            f"B must have shape (H,) = ({H},), H taken from W_x of shape "
+            f"{W_x.shape}; got B of shape {B.shape}"
+        )
+    return W_x, W_h, B, D, H
+
+
+def check_positive_int(value, name, minimum=1):
+    """Return `value` as int if it is an integer >= minimum, else raise."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= {minimum}; got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value}")
+    return int(value)
+
+
+def check_positive_float(value, name):
+    """Return `value` as float if it is a finite number > 0, else raise."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a positive number; got {value!r}")
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive finite number; got {value}")
+    return float(value)
