@@ -444,13 +444,15 @@ def test_pages_load_nothing_from_outside_the_book(book, visited):
     """Every request a page makes stays inside the built book; none fails."""
     problems = []
     for path, (events, _) in visited.items():
+        urls = {}  # requestId -> URL
         for e in events:
             if e["method"] == "Network.requestWillBeSent":
-                url = e["params"]["request"]["url"]
+                url = urls[e["params"]["requestId"]] = e["params"]["request"]["url"]
                 if not (url.startswith(book.as_uri() + "/") or url.startswith("data:")):
                     problems.append(f"{page_name(book, path)}: requested {url}")
             elif e["method"] == "Network.loadingFailed" and not e["params"].get("canceled"):
-                problems.append(f"{page_name(book, path)}: a request failed: {e['params'].get('errorText')}")
+                url = urls.get(e["params"]["requestId"], "?")
+                problems.append(f"{page_name(book, path)}: {e['params'].get('errorText')} for {url}")
     assert not problems, "\n".join(problems)
 
 
