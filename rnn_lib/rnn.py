@@ -16,6 +16,7 @@ import numpy as np
 from ._validation import (
     as_float_array,
     check_dim,
+    check_finite,
     check_ndim,
     check_nonempty,
     check_rnn_weights,
@@ -66,6 +67,9 @@ def _prepare(x, h_prev, W_x, W_h, B, x_letters, h_name):
             f"{h_name} must have shape (N, H) = ({x.shape[0]}, {H}), N taken from x "
             f"and H from W_x; got {h_name} of shape {h_prev.shape}"
         )
+    # NaN or inf would spread silently through every later step; say so up front.
+    for arr, name in ((x, "x"), (h_prev, h_name), (W_x, "W_x"), (W_h, "W_h"), (B, "B")):
+        check_finite(arr, name)
     dtype = result_dtype(x, h_prev, W_x, W_h, B)
     return [a.astype(dtype, copy=False) for a in (x, h_prev, W_x, W_h, B)]
 
