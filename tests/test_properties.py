@@ -1,6 +1,6 @@
 """Property-based tests: the forward/backward contracts hold for every shape from 1 up."""
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from rnn_lib import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
@@ -9,7 +9,6 @@ from rnn_lib.gradcheck import numerical_gradient_array, relative_error
 dims = st.integers(min_value=1, max_value=5)
 seeds = st.integers(min_value=0, max_value=2**32 - 1)
 scales = st.sampled_from([0.1, 1.0, 3.0])  # from near-linear to saturating tanh
-
 
 def assert_gradient_matches(analytic, numeric):
     """Relative error below 1e-7, except where the gradient is down at the noise floor.
@@ -23,7 +22,6 @@ def assert_gradient_matches(analytic, numeric):
     err = relative_error(analytic, numeric)
     assert err < 1e-7 or np.max(np.abs(analytic - numeric)) < 1e-9, err
 
-
 def problem(N, T, D, H, seed, scale, dtype=np.float64):
     rng = np.random.default_rng(seed)
     arrays = (
@@ -36,8 +34,6 @@ def problem(N, T, D, H, seed, scale, dtype=np.float64):
     )
     return [a.astype(dtype) for a in arrays]
 
-
-@settings(max_examples=40, deadline=None)
 @given(dims, dims, dims, dims, seeds, scales)
 def test_forward_shapes_range_and_step_equivalence(N, T, D, H, seed, scale):
     x, h0, W_x, W_h, B, _ = problem(N, T, D, H, seed, scale)
@@ -49,8 +45,6 @@ def test_forward_shapes_range_and_step_equivalence(N, T, D, H, seed, scale):
         h_prev, _ = rnn_step_forward(x[:, t], h_prev, W_x, W_h, B)
         np.testing.assert_allclose(h[:, t], h_prev, rtol=1e-12, atol=1e-14)
 
-
-@settings(max_examples=40, deadline=None)
 @given(dims, dims, dims, dims, seeds, scales)
 def test_backward_shapes_and_gradients(N, T, D, H, seed, scale):
     x, h0, W_x, W_h, B, dh = problem(N, T, D, H, seed, scale)
@@ -67,8 +61,6 @@ def test_backward_shapes_and_gradients(N, T, D, H, seed, scale):
 
         assert_gradient_matches(analytic, numerical_gradient_array(f, args[i], dh))
 
-
-@settings(max_examples=40, deadline=None)
 @given(dims, dims, dims, seeds, scales)
 def test_step_backward_gradients(N, D, H, seed, scale):
     x, h0, W_x, W_h, B, dh = problem(N, 1, D, H, seed, scale)
@@ -85,8 +77,6 @@ def test_step_backward_gradients(N, D, H, seed, scale):
 
         assert_gradient_matches(analytic, numerical_gradient_array(f, args[i], dh_t))
 
-
-@settings(max_examples=30, deadline=None)
 @given(dims, dims, dims, dims, seeds)
 def test_float32_stays_float32(N, T, D, H, seed):
     x, h0, W_x, W_h, B, dh = problem(N, T, D, H, seed, 1.0, np.float32)
@@ -94,8 +84,6 @@ def test_float32_stays_float32(N, T, D, H, seed):
     assert h.dtype == np.float32
     assert all(g.dtype == np.float32 for g in rnn_backward(dh, cache))
 
-
-@settings(max_examples=30, deadline=None)
 @given(st.integers(2, 6), dims, dims, dims, seeds)
 def test_sequences_in_a_batch_do_not_interact(N, T, D, H, seed):
     x, h0, W_x, W_h, B, dh = problem(N, T, D, H, seed, 1.0)
