@@ -375,7 +375,8 @@ def check_rnn_step_forward(step_forward):
                                    inputs, STEP_FORWARD_MISTAKES, STEP_FORWARD_REMINDERS, quiet=True):
                 break
         else:
-            text = f"{label} ({_sizes(inputs)}): every step right"
+            T = p["x"].shape[1]
+            text = f"{label} ({_sizes(inputs)}): " + (f"all {T} steps right" if T > 1 else "right")
             if label == "seed example":
                 text += f"; the last one gives h = {_show(h_ref[0, -1])}"
             report.ok(text)
