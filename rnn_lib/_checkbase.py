@@ -7,7 +7,21 @@ implementation with that mistake returns on the same inputs; a match names
 the mistake and says how to fix it. Nothing here raises because of the
 reader's code, and every text it produces is the same on every machine
 (formatted numbers only), so notebooks can store check results as outputs.
+
+A new check follows the pattern of `rnn_lib.checks`::
+
+    @never_raises
+    def check_thing(thing):
+        report = Report(f"check_thing({function_name(thing)})", planned=2)
+        if require_callable(report, thing, "my_thing"):
+            for label, inputs in problems:
+                out = call_and_unpack(report, thing, inputs, ("y", "cache"))
+                if out is None or not compare_outputs(report, label, out, expected,
+                                                      inputs, MISTAKES):
+                    break
+        return report.result()
 """
+import functools
 import html
 import os
 import re
@@ -19,7 +33,18 @@ import numpy as np
 
 from ._validation import as_float_array, check_finite
 
-__all__ = ["CheckResult", "Mistake", "Report", "safe_call", "unpack", "compare_outputs"]
+__all__ = [
+    "CheckResult",
+    "Mistake",
+    "Report",
+    "call_and_unpack",
+    "compare_outputs",
+    "function_name",
+    "never_raises",
+    "require_callable",
+    "safe_call",
+    "unpack",
+]
 
 # A correct float64 implementation agrees to ~1e-15; float32 work to ~1e-6.
 RTOL, ATOL = 1e-5, 1e-7
@@ -149,14 +174,16 @@ class Call(NamedTuple):
     not_implemented: bool
 
 
-def safe_call(fn, *args):
+def safe_call(fn, args, arg_names=None):
     """Call ``fn(*args)`` with copies of the array arguments; never raises.
 
     Warnings are silenced (NaN and inf in the result are reported instead).
-    An argument the function changed in place is reported as an error.
+    An argument the function changed in place is reported as an error, by
+    its name in `arg_names`.
     """
     copies = [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args]
     kept = [np.array(a, copy=True) if isinstance(a, np.ndarray) else None for a in args]
+    arg_names = arg_names or [f"number {i + 1}" for i in range(len(args))]
     name = function_name(fn)
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -169,10 +196,11 @@ def safe_call(fn, *args):
         raise
     except BaseException as exc:  # the reader's code may raise anything, even SystemExit
         return Call(None, f"`{name}` raised {type(exc).__name__}: {_short(exc)}{_where(exc)}", False)
-    for i, (copy, orig) in enumerate(zip(copies, kept)):
-        if orig is not None and (copy.shape != orig.shape or not np.array_equal(copy, orig, equal_nan=True)):
-            return Call(value, f"`{name}` changed its argument number {i + 1} in place; "
-                               "compute new arrays instead (e.g. `a = a + b`, not `a += b`).", False)
+    for arg, copy, orig in zip(arg_names, copies, kept):
+        if orig is not None and (copy.shape != orig.shape
+                                 or not np.array_equal(copy, orig, equal_nan=True)):
+            return Call(value, f"`{name}` changed its argument {arg} in place; compute new "
+                               "arrays instead (e.g. `a = a + b`, not `a += b`).", False)
     return Call(value, None, False)
 
 
@@ -225,8 +253,39 @@ def unpack(value, names, fn_name):
             check_finite(arr, name)
         except (TypeError, ValueError) as exc:
             return None, f"`{fn_name}`: {exc}"
+        except Exception as exc:  # an odd object whose conversion fails in its own way
+            return None, f"`{fn_name}`: {name} is not an array ({type(exc).__name__}: {_short(exc)})"
         outputs[name] = arr
     return outputs, None
+
+
+def call_and_unpack(report, fn, args, names, arg_names=None):
+    """Call the reader's `fn` and unpack its outputs; on any failure add a line, return None."""
+    call = safe_call(fn, args, arg_names)
+    if call.error is None:
+        outputs, error = unpack(call.value, names, function_name(fn))
+        if error is None:
+            return outputs
+    else:
+        error = call.error
+        report.not_implemented |= call.not_implemented
+    report.fail(error)
+    return None
+
+
+def never_raises(check):
+    """Make a check return a failed `CheckResult` instead of raising, whatever happens."""
+    @functools.wraps(check)
+    def guarded(*functions):
+        try:
+            return check(*functions)
+        except (KeyboardInterrupt, GeneratorExit):
+            raise
+        except BaseException as exc:  # a bug in the check itself, or something truly odd
+            title = f"{check.__name__}({', '.join(function_name(f) for f in functions)})"
+            return CheckResult(title, [Line(False, f"the check itself failed: "
+                                                   f"{type(exc).__name__}: {_short(exc)}")])
+    return guarded
 
 
 def close(actual, expected):

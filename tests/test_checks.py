@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 
 from rnn_lib import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
+from rnn_lib import _rnn_mistakes as mistakes
 from rnn_lib import checks
+from rnn_lib._checkbase import never_raises
 from rnn_lib.checks import (
     EXERCISES,
     CheckResult,
@@ -150,7 +152,8 @@ def test_tuple_cache_of_any_layout_is_accepted():
 
 def test_seed_reference_values_are_the_seeds():
     """The checks compare with the library; the library must give the seed's printed values."""
-    h, _ = rnn_forward(**checks.seed_problem())
+    p = checks.seed_problem()
+    h, _ = rnn_forward(p["x"], p["h0"], p["W_x"], p["W_h"], p["B"])
     np.testing.assert_allclose(h[0, -1], [0.79494228, 0.81839002, 0.83939649, 0.85584174], atol=5e-9)
     assert "[0.79494228 0.81839002 0.83939649 0.85584174]" in str(check_rnn_forward(rnn_forward))
 
@@ -191,7 +194,7 @@ BACKWARD_BROKEN = {
     "time-axis": dict(layout="TND"),
     "dh0-one-step-late": dict(dh0="before"),
 }
-TITLES = {m.key: m.title for m in checks.FORWARD_MISTAKES + checks.BACKWARD_MISTAKES}
+TITLES = {m.key: m.title for m in mistakes.FORWARD_MISTAKES + mistakes.BACKWARD_MISTAKES}
 
 
 def assert_fails_naming(result, key):
@@ -257,17 +260,17 @@ def test_every_mistake_is_told_apart_from_the_others(kind):
     fixed = checks.fixed_problem()
     seq = {k: fixed[k] for k in ("x", "h0", "W_x", "W_h", "B")}
     step = dict(x=fixed["x"][:, 0], h_prev=fixed["h0"], W_x=fixed["W_x"], W_h=fixed["W_h"], B=fixed["B"])
-    mistakes, run = {
-        "step_forward": (checks.STEP_FORWARD_MISTAKES, lambda m: check_rnn_step_forward(
+    candidates, run = {
+        "step_forward": (mistakes.STEP_FORWARD_MISTAKES, lambda m: check_rnn_step_forward(
             fake_cached_forward(m.apply(**step), "h_next"))),
-        "forward": (checks.FORWARD_MISTAKES, lambda m: check_rnn_forward(
+        "forward": (mistakes.FORWARD_MISTAKES, lambda m: check_rnn_forward(
             fake_cached_forward(m.apply(**seq), "h"))),
-        "step_backward": (checks.STEP_BACKWARD_MISTAKES, lambda m: check_rnn_step_backward(
-            fake(m.apply(**step, dh_next=fixed["dh"][:, 0]), checks.STEP_GRADS), my_rnn_step_forward)),
-        "backward": (checks.BACKWARD_MISTAKES, lambda m: check_rnn_backward(
-            fake(m.apply(**fixed), checks.SEQ_GRADS), my_rnn_forward)),
+        "step_backward": (mistakes.STEP_BACKWARD_MISTAKES, lambda m: check_rnn_step_backward(
+            fake(m.apply(**step, dh_next=fixed["dh"][:, 0]), mistakes.STEP_GRADS), my_rnn_step_forward)),
+        "backward": (mistakes.BACKWARD_MISTAKES, lambda m: check_rnn_backward(
+            fake(m.apply(**fixed), mistakes.SEQ_GRADS), my_rnn_forward)),
     }[kind]
-    for mistake in mistakes:
+    for mistake in candidates:
         result = run(mistake)
         assert result.mistakes == (mistake.key,), (mistake.key, str(result))
 
@@ -276,9 +279,9 @@ def test_mistake_simulators_without_mistakes_give_the_library_values():
     for p in [checks.fixed_problem(), checks.random_problem(3, 4, 2, 3, seed=0)]:
         args = [p[k] for k in ("x", "h0", "W_x", "W_h", "B")]
         h, cache = rnn_forward(*args)
-        np.testing.assert_allclose(checks._forward_variant(*args), h, rtol=1e-12, atol=1e-14)
-        grads = checks._grads(checks._bptt_variant(*args, p["dh"]))
-        for name, want in zip(checks.SEQ_GRADS, rnn_backward(p["dh"], cache)):
+        np.testing.assert_allclose(mistakes._forward_variant(*args), h, rtol=1e-12, atol=1e-14)
+        grads = mistakes._grads(mistakes._bptt_variant(*args, p["dh"]))
+        for name, want in zip(mistakes.SEQ_GRADS, rnn_backward(p["dh"], cache)):
             np.testing.assert_allclose(grads[name], want, rtol=1e-12, atol=1e-14)
 
 
@@ -290,14 +293,14 @@ def test_backward_check_asks_for_a_correct_forward_first():
 
 
 def test_gradient_check_on_random_problems_catches_a_hard_coded_size():
-    def backward(dh, caches):  # right on the fixed example only: B's size hard-coded to 5
+    def backward(dh, caches):  # right for batches of up to 2 only, like the fixed examples
         dx, dh0, dW_x, dW_h, dB = student_backward(dh, caches)
-        return dx, dh0, dW_x, dW_h, dB if dB.shape == (5,) else np.zeros(5)
+        return dx, dh0, dW_x, dW_h, dB if len(dh) <= 2 else np.zeros(dh.shape[2])
 
     result = check_rnn_backward(backward, my_rnn_forward)
     assert not result.passed
     assert "random problem 1 (N=3, T=4, D=2, H=3): gradient check failed" in str(result)
-    assert "dB: expected shape (3,), got (5,)" in str(result)
+    assert "dB: relative error 1.0e+00 against centered differences" in str(result)
 
 
 def test_gradient_check_reports_relative_error():
@@ -406,7 +409,25 @@ def test_changing_an_input_in_place_fails():
 
     result = check_rnn_forward(forward)
     assert not result.passed
-    assert "changed its argument number 2 in place" in str(result)
+    assert "`forward` changed its argument h0 in place" in str(result)
+
+
+def test_a_check_that_breaks_itself_still_returns_a_failed_result():
+    @never_raises
+    def check_thing(thing):
+        raise RuntimeError("bug in the check")
+
+    result = check_thing(my_rnn_forward)
+    assert not result.passed
+    assert str(result) == ("check_thing(my_rnn_forward): FAILED (1 of 1 tests failed)\n"
+                           "  ✗ the check itself failed: RuntimeError: bug in the check")
+
+
+def test_backward_checks_include_the_seed_example_of_chapter_2():
+    text = str(check_rnn_backward(my_rnn_backward, my_rnn_forward))
+    assert "seed example (N=1, T=3, D=2, H=4, loss = sum of the last state): all five gradients right" in text
+    text = str(check_rnn_step_backward(my_rnn_step_backward, my_rnn_step_forward))
+    assert "seed example (N=1, D=2, H=4, loss = sum of the last state)" in text
 
 
 # ------------------------------------------------------------ display and registry
