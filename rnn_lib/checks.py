@@ -108,7 +108,7 @@ def _step(p, t=0):
     h = rnn_forward(p["x"], p["h0"], p["W_x"], p["W_h"], p["B"])[0]
     h_prev = p["h0"] if t == 0 else h[:, t - 1]
     return dict(x=p["x"][:, t], h_prev=h_prev, W_x=p["W_x"], W_h=p["W_h"], B=p["B"],
-                dh_next=p["dh"][:, t] if "dh" in p else None)
+                dh_next=p["dh"][:, t])
 
 
 def _sizes(p):
