@@ -21,6 +21,7 @@ the nitpicky build, as it should. Descriptions are left alone.
 import importlib
 import inspect
 import re
+import sys
 
 TYPED_SECTIONS = {"parameters", "other parameters", "returns", "yields", "receives", "attributes"}
 _UNDERLINE = re.compile(r"^-{3,}\s*$")
@@ -92,7 +93,7 @@ def _import(fullname):
     module, _, attr = fullname.partition(".")
     obj = importlib.import_module(module)
     for part in attr.split(".") if attr else []:
-        obj = getattr(obj, part, None) or importlib.import_module(f"{obj.__name__}.{part}")
+        obj = getattr(obj, part)
     return obj
 
 
@@ -122,13 +123,13 @@ def _field_type(line, section):
 
 def process_docstring(app, what, name, obj, options, lines):
     """autodoc-process-docstring handler; runs before napoleon's (priority 400 < 500)."""
-    if inspect.ismodule(obj):
-        module_name, owner = obj.__name__, None
-    else:
-        module_name = getattr(obj, "__module__", None)
-        owner = obj if inspect.isclass(obj) else _import(name.rpartition(".")[0])
-    if not (module_name or "").startswith("rnn_lib"):
+    if not name.startswith("rnn_lib"):
         return
+    parts = name.split(".")  # the module is the longest prefix autodoc has imported
+    module_name = next(".".join(parts[:i]) for i in range(len(parts), 0, -1)
+                       if ".".join(parts[:i]) in sys.modules)
+    parent = name.rpartition(".")[0]
+    owner = obj if inspect.isclass(obj) else (_import(parent) if len(parent) > len(module_name) else None)
     section = None
     for i, line in enumerate(lines):
         if i + 1 < len(lines) and _UNDERLINE.match(lines[i + 1]) and line.strip():
