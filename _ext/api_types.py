@@ -1,10 +1,12 @@
-"""Render rnn_lib's numpydoc type lines as readers expect them in the API reference.
+"""Render rnn_lib's numpydoc docstrings as readers expect them in the API reference.
 
 rnn_lib writes types the numpydoc way, ``x : ndarray of shape (N, T, D)``.
 Napoleon on its own turns every word of such a line into a cross-reference
 (``shape (N``, ``T``, ``D)``), which renders badly and which ``-n`` (nitpicky)
 reports as missing targets. Intersphinx could resolve ``ndarray`` but needs the
-network at build time, which the book never has.
+network at build time, which the book never has; ignoring the misses with
+``nitpick_ignore_regex`` would hide real broken references and still render
+``shape (N`` as a class name.
 
 So, before napoleon reads a docstring, each type in a Parameters / Returns /
 Attributes section is rewritten into reST:
@@ -15,8 +17,11 @@ Attributes section is rewritten into reST:
 - everything else (``ndarray of shape``, ``int or None, default None``) stays
   plain text in the usual italics of types, and is never a cross-reference.
 
-A name that looks like an rnn_lib class but is not documented still fails
-the nitpicky build, as it should. Descriptions are left alone.
+In the other lines, a single-backtick name (numpydoc's convention) becomes a
+link when it is a public rnn_lib function, class or method, and code otherwise
+(Sphinx's default role would set it in italics). A link to an rnn_lib object
+that the API page does not document still fails the nitpicky build, as it
+should; no nitpick_ignore is needed.
 """
 import importlib
 import inspect
