@@ -6,7 +6,6 @@ hand-made notebooks that each try one way to break or fool it.
 """
 import csv
 import hashlib
-import json
 import secrets
 import subprocess
 import sys
@@ -20,7 +19,7 @@ import pytest
 from nbclient import NotebookClient
 
 from rnn_lib.checks import EXERCISES
-from rnn_lib.grading import find_chapters, student_edition, write_student_editions
+from rnn_lib.grading import Chapter, find_chapters, student_edition, write_student_editions
 from rnn_lib.grading.book import solution_blocks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,10 +69,10 @@ def read_csv(path):
 @pytest.fixture(scope="module")
 def editions(tmp_path_factory):
     out = tmp_path_factory.mktemp("student")
-    before = digests(p for p in BOOK.rglob("*") if p.is_file())
+    before = digests(p for p in BOOK.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     run = cli("student", "--out", out)
     assert run.returncode == 0, run.stderr
-    after = digests(p for p in BOOK.rglob("*") if p.is_file())
+    after = digests(p for p in BOOK.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     return out, before, after
 
 
@@ -118,16 +117,17 @@ def test_student_edition_stubs_solutions_and_keeps_the_rest(chapter):
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.relpath.stem)
 def test_stubs_raise_a_friendly_not_implemented_error(chapter):
     student = student_edition(nbformat.read(chapter.path, as_version=4), chapter, CHAPTERS)
+    called = set()
     for cell in student.cells:
-        if cell.cell_type != "code" or "raise NotImplementedError(" not in cell.source:
-            continue
-        namespace = {"np": np}
-        exec(cell.source, namespace)  # only defines functions
-        for name in chapter.functions:
-            if name in namespace and "NotImplementedError" in cell.source:
-                n_args = namespace[name].__code__.co_argcount
-                with pytest.raises(NotImplementedError, match=rf"Exercise \d.*{name}"):
-                    namespace[name](*[None] * n_args)
+        if cell.cell_type == "code" and "raise NotImplementedError(" in cell.source:
+            namespace = {"np": np}
+            exec(cell.source, namespace)  # an exercise cell only defines functions
+            for name in set(chapter.functions) & set(namespace):
+                friendly = rf"^Exercise \d\.\d: (write|paste your) {name}\b.* here, then run"
+                with pytest.raises(NotImplementedError, match=friendly):
+                    namespace[name](*[None] * namespace[name].__code__.co_argcount)
+                called.add(name)
+    assert called == set(chapter.functions)
 
 
 def test_stub_keeps_code_around_the_block_and_its_indentation():
@@ -136,8 +136,7 @@ def test_stub_keeps_code_around_the_block_and_its_indentation():
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_markdown_cell("Exercise 3.1: write `step`."),
         nbformat.v4.new_code_cell(source, metadata={"tags": ["hide-input", "other"]})])
-    chapter = find_chapters.__globals__["Chapter"](Path("x.ipynb"), Path("x.ipynb"), ("step",), (),
-                                                    {"step": "3.1"})
+    chapter = Chapter(Path("x.ipynb"), Path("x.ipynb"), ("step",), (), {"step": "3.1"})
     cell = student_edition(nb, chapter).cells[1]
     assert cell.source.split("\n")[:4] == source.split("\n")[:4]
     assert cell.source.split("\n")[5] == ('        raise NotImplementedError("Exercise 3.1: write step '
@@ -199,7 +198,8 @@ def batch(tmp_path_factory, editions):
     """One grading run over the book, the student editions and notebooks that try to break it."""
     tmp = tmp_path_factory.mktemp("submissions")
     student_dir, _, _ = editions
-    wrong_forward = "def my_rnn_forward(x, h0, W_x, W_h, B):\n    return np.zeros(x.shape[:2] + h0.shape[1:]), None\n"
+    wrong_forward = ("def my_rnn_forward(x, h0, W_x, W_h, B):\n"
+                     "    return np.zeros(x.shape[:2] + h0.shape[1:]), None\n")
     made = [
         notebook(tmp / "faked.ipynb", STEP_FORWARD, wrong_forward,
                  'print("passed")',  # in place of the check cell
@@ -277,6 +277,18 @@ def test_broken_files_get_zero_and_a_reason(batch, name, reason):
     assert row["total"] == "0" and row["error"].startswith(reason)
 
 
+def test_grade_refuses_to_overwrite_its_output(tmp_path):
+    (tmp_path / "grades.csv").write_text("mine")
+    run = cli("grade", tmp_path / "a.ipynb", "--out", tmp_path / "grades.csv")
+    assert run.returncode == 1 and "--force" in run.stderr
+    assert (tmp_path / "grades.csv").read_text() == "mine"
+
+
+def test_grade_rejects_an_unknown_exercise(tmp_path):
+    run = cli("grade", tmp_path / "a.ipynb", "--out", tmp_path / "g.csv", "--exercises", "rnn_forwrd")
+    assert run.returncode == 1 and "unknown exercise rnn_forwrd" in run.stderr
+
+
 def sleepers(seconds):
     return [p for p in psutil.process_iter(["cmdline"]) if p.info["cmdline"] == ["sleep", seconds]]
 
@@ -296,9 +308,10 @@ def test_endless_loops_time_out_and_leave_no_process_behind(tmp_path):
                         "    except KeyboardInterrupt:\n        pass\n", FORWARD)
     dies = notebook(tmp_path / "dies.ipynb", STEP_FORWARD, "import os\nos._exit(1)", FORWARD)
     run = cli("grade", interruptible, stubborn, dies, "--out", tmp_path / "g.csv", "--timeout", 4,
-              "--exercises", "rnn_step_forward,rnn_forward")
+              "--chapter", "01")  # a hanging function costs one timeout per exercise that calls it
     assert run.returncode == 0, run.stderr
     rows = {Path(k).name: v for k, v in read_csv(tmp_path / "g.csv").items()}
+    assert list(rows["dies.ipynb"]) == ["submission", "rnn_step_forward", "rnn_forward", "total", "error"]
     loop = rows["loop.ipynb"]
     assert (loop["rnn_step_forward"], loop["rnn_forward"]) == ("1", "0")  # graded after the interrupt
     assert loop["error"].startswith("cell 2 (import subprocess): timed out after 4 s (interrupted)")

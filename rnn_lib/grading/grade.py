@@ -173,6 +173,7 @@ class _Kernel:
                               record_timing=False, store_widget_state=False, startup_timeout=60,
                               resources={"metadata": {"path": str(cwd)}}, log=_QUIET)
         self.alive = False
+        self.stopped_by = ""  # why the kernel was stopped before the end, if it was
 
     def start(self):
         # the kernel's own stdout/stderr (not the cells' output) would only clutter the summary
@@ -186,11 +187,13 @@ class _Kernel:
         try:
             self.client.execute_cell(cell, index, store_history=store_history)
         except CellTimeoutError:
-            self.stop()
-            return f"timed out after {self.timeout:g} s; the kernel ignored the interrupt and was stopped"
+            self.stopped_by = (f"timed out after {self.timeout:g} s; "
+                               "the kernel ignored the interrupt and was stopped")
         except DeadKernelError:
+            self.stopped_by = "the kernel died"
+        if self.stopped_by:
             self.stop()
-            return "the kernel died"
+            return self.stopped_by
         if self.client.timed_out:
             return f"timed out after {self.timeout:g} s (interrupted)"
         errors = [o for o in cell.outputs if o.output_type == "error"]
@@ -270,47 +273,57 @@ def grade_notebook(path, exercises=None, timeout=60):
     except (OSError, _Rejected) as exc:
         reason = str(exc) if isinstance(exc, _Rejected) else f"cannot read the file ({exc.strerror})"
         return Grade(str(path), zero(reason), reason)
-    with tempfile.TemporaryDirectory(prefix="rnn-lib-grading-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="rnn-lib-grading-", ignore_cleanup_errors=True) as tmp:
         (Path(tmp) / "submission.ipynb").write_bytes(data)  # the kernel's cwd holds only this copy
         kernel = _Kernel(nb, tmp, timeout)
         try:
             kernel.start()
-            for index, cell in enumerate(list(nb.cells)):
-                if cell.cell_type != "code" or not cell.source.strip():
-                    continue
-                error = kernel.run(cell, index)
-                if error:
-                    errors.append(f"{_where(cell, index)}: {error}")
-                if not kernel.alive:
-                    return Grade(str(path), zero("the notebook did not run to the end"), _first(errors))
-            outcomes = {}
-            for name in exercises:
-                nonce = secrets.token_hex(8)
-                cell = kernel.add_cell(_grading_cell(name, nonce))
-                error = kernel.run(cell, len(nb.cells) - 1, store_history=False)
-                outcome = None if error else _read_outcome(cell, name, nonce)
-                if outcome is None:
-                    why = error or "no valid result (was the grading tampered with?)"
-                    errors.append(f"grading {name}: {why}")
-                    outcome = Outcome(False, f"not graded: {why}")
-                outcomes[name] = outcome
-                if not kernel.alive:
-                    outcomes.update({n: Outcome(False, "not graded: the kernel was stopped")
-                                     for n in exercises if n not in outcomes})
-                    break
-            return Grade(str(path), outcomes, _first(errors))
+            outcomes = _run_and_check(kernel, nb, exercises, errors)
+        except Exception as exc:  # the grader's own trouble (no kernel could start, ...): say so, go on
+            errors.append(f"grader error: {type(exc).__name__}: {_cut(exc, 150)}")
+            outcomes = zero("the grader failed (see error)")
         finally:
             kernel.stop()
+    return Grade(str(path), outcomes, _summarize(errors, kernel.stopped_by))
 
 
-def _first(errors):
+def _run_and_check(kernel, nb, exercises, errors):
+    """Run the notebook's cells, then one grading cell per exercise; return the outcomes."""
+    for index, cell in enumerate(list(nb.cells)):
+        if cell.cell_type != "code" or not cell.source.strip():
+            continue
+        error = kernel.run(cell, index)
+        if error:
+            errors.append(f"{_where(cell, index)}: {error}")
+        if not kernel.alive:
+            return {name: Outcome(False, "not graded: the notebook did not run to the end")
+                    for name in exercises}
+    outcomes = {}
+    for name in exercises:
+        nonce = secrets.token_hex(8)
+        cell = kernel.add_cell(_grading_cell(name, nonce))
+        error = kernel.run(cell, len(nb.cells) - 1, store_history=False)
+        outcome = None if error else _read_outcome(cell, name, nonce)
+        if outcome is None:
+            why = error or "no valid result (was the grading tampered with?)"
+            errors.append(f"grading {name}: {why}")
+            outcome = Outcome(False, f"not graded: {why}")
+        outcomes[name] = outcome
+        if not kernel.alive:
+            outcomes.update({n: Outcome(False, "not graded: the kernel was stopped")
+                             for n in exercises if n not in outcomes})
+            break
+    return outcomes
+
+
+def _summarize(errors, fatal):
     """The first error, and the one that stopped the kernel if that came later."""
     if not errors:
         return ""
     parts = [_cut(errors[0], 200)]
-    fatal = [e for e in errors[1:] if "stopped" in e or "died" in e]
-    if fatal:
-        parts.append(_cut(fatal[0], 120))
+    later = [e for e in errors[1:] if fatal and fatal in e or e.startswith("grader error")]
+    if later:
+        parts.append(_cut(later[0], 120))
     return "; then ".join(parts)
 
 
