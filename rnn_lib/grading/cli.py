@@ -24,7 +24,7 @@ def main(argv=None):
     grade.add_argument("submissions", nargs="+", type=Path,
                        help="notebooks, or folders whose .ipynb files are all graded")
     grade.add_argument("--out", required=True, type=Path, help="the CSV file to write")
-    grade.add_argument("--timeout", type=float, default=60, help="seconds per cell (default: 60)")
+    grade.add_argument("--timeout", type=_positive, default=60, help="seconds per cell (default: 60)")
     which = grade.add_mutually_exclusive_group()
     which.add_argument("--exercises", help="comma-separated exercise names (default: all)")
     which.add_argument("--chapter", help="only the exercises of this chapter, e.g. 01 or 01_forward_propagation")
@@ -37,6 +37,13 @@ def main(argv=None):
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+
+
+def _positive(text):
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0; got {text}")
+    return value
 
 
 def _student(args):
@@ -110,11 +117,15 @@ def summary(grades, exercises):
     lines = ["points: " + ", ".join(f"{n} {EXERCISES[n].points}" for n in exercises), ""]
     lines += ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
               + "  " + r[-1] for r in rows]
-    lost = [(g.submission, n, _first_failure(g.outcomes[n].feedback))
-            for g in grades for n in exercises if not g.outcomes[n].passed]
+    lost = []
+    for g in grades:
+        reasons = {}  # the same reason for several exercises is said once
+        for n in exercises:
+            if not g.outcomes[n].passed:
+                reasons.setdefault(_first_failure(g.outcomes[n].feedback), []).append(n)
+        lost += [f"  {g.submission}, {', '.join(names)}: {why}" for why, names in reasons.items()]
     if lost:
-        lines += ["", "why points were lost:"]
-        lines += [f"  {s}, {n}: {why}" for s, n, why in lost]
+        lines += ["", "why points were lost:", *lost]
     return "\n".join(lines)
 
 
