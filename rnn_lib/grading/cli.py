@@ -94,7 +94,7 @@ def _grade(args):
                              progress=lambda p: print(f"grading {p} ...", file=sys.stderr, flush=True))
     write_csv(grades, out, exercises)
     print(summary(grades, exercises))
-    print(f"\nwrote {out} ({len(grades)} submissions)")
+    print(f"\nwrote {out} ({len(grades)} submission{'' if len(grades) == 1 else 's'})")
     return 0
 
 
