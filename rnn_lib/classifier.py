@@ -52,7 +52,8 @@ class ScratchSimpleRNNClassifier:
         Largest global gradient norm; larger gradients are scaled down. None: no clipping.
     input_noise : float, default 0.5
         Gaussian noise added to each training batch, its standard deviation a
-        fraction of the training data's; a regularizer. 0 turns it off.
+        fraction of the training data's; a regularizer for data whose label a
+        small change does not alter (images). 0 turns it off.
 
     Attributes
     ----------
@@ -210,7 +211,8 @@ class ScratchSimpleRNNClassifier:
         self._initialize_output(len(self.classes_), rng)
         self.optimizer_ = make_optimizer(self.optimizer, self.learning_rate)
         self.loss_curve_, self.validation_scores_ = [], []
-        self._noise_std = self.input_noise * float(X.std())
+        valid = np.arange(X.shape[1]) < lengths[:, None]  # (N, T): False on padding
+        self._noise_std = self.input_noise * float(X[valid].std())
         self._n_steps = n_epochs * -(-X.shape[0] // self.batch_size)  # batches in all
         self._step = 0
         for epoch in range(n_epochs):
@@ -279,7 +281,8 @@ class ScratchSimpleRNNClassifier:
         -------
         y_pred : ndarray of shape (N,)
         """
-        return self.classes_[np.argmax(self.predict_proba(X, lengths), axis=1)]
+        proba = self.predict_proba(X, lengths)
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def score(self, X, y, lengths=None):
         """Accuracy: the fraction of sequences whose predicted label equals `y`.
