@@ -25,7 +25,7 @@ from ._validation import (
 )
 from .layers import affine_backward, affine_forward, last_state_backward, last_state_forward
 from .losses import softmax, softmax_cross_entropy
-from .optim import OPTIMIZERS, clip_grad_norm, make_optimizer
+from .optim import OPTIMIZERS, clip_grad_norm, grad_norm, make_optimizer
 from .rnn import rnn_backward, rnn_forward
 
 __all__ = ["ScratchSimpleRNNClassifier"]
@@ -65,6 +65,8 @@ class ScratchSimpleRNNClassifier:
     n_features_in_ : int
     loss_curve_ : list of float
         Mean training loss of each epoch.
+    grad_norms_ : list of float
+        Global gradient norm of every training step, before clipping.
     """
 
     def __init__(self, n_nodes=4, learning_rate=0.01, random_state=None, *,
@@ -152,7 +154,7 @@ class ScratchSimpleRNNClassifier:
         return {"W_x": dW_x, "W_h": dW_h, "B": dB, "X": dX}
 
     # ----------------------------------------------------------------- training
-    def _loss_and_grads(self, X, y, lengths=None):
+    def loss_and_grads(self, X, y, lengths=None):
         """Mean cross-entropy on one batch and its gradient for every parameter.
 
         Parameters
@@ -210,7 +212,7 @@ class ScratchSimpleRNNClassifier:
         self._initialize_weights(X.shape[2], rng)
         self._initialize_output(len(self.classes_), rng)
         self.optimizer_ = make_optimizer(self.optimizer, self.learning_rate)
-        self.loss_curve_, self.validation_scores_ = [], []
+        self.loss_curve_, self.validation_scores_, self.grad_norms_ = [], [], []
         valid = np.arange(X.shape[1]) < lengths[:, None]  # (N, T): False on padding
         self._noise_std = self.input_noise * float(X[valid].std())
         self._n_steps = n_epochs * -(-X.shape[0] // self.batch_size)  # batches in all
@@ -237,9 +239,11 @@ class ScratchSimpleRNNClassifier:
             X_batch = X[idx]
             if self._noise_std > 0:  # a fresh noisy copy of the batch every time
                 X_batch = X_batch + self._noise_std * rng.standard_normal(X_batch.shape)
-            loss, grads = self._loss_and_grads(X_batch, y[idx], lengths[idx])
-            if self.clip_norm is not None:
-                clip_grad_norm(grads, self.clip_norm)
+            loss, grads = self.loss_and_grads(X_batch, y[idx], lengths[idx])
+            if self.clip_norm is None:
+                self.grad_norms_.append(grad_norm(grads))
+            else:  # the norm before clipping
+                self.grad_norms_.append(clip_grad_norm(grads, self.clip_norm))
             if self.lr_schedule == "cosine":  # from learning_rate down to 0 over training
                 progress = self._step / self._n_steps
                 self.optimizer_.lr = self.learning_rate * 0.5 * (1 + np.cos(np.pi * progress))

@@ -17,7 +17,7 @@ import numpy as np
 from ._validation import check_positive_float
 
 __all__ = ["SGD", "Momentum", "AdaGrad", "RMSProp", "Adam", "OPTIMIZERS",
-           "make_optimizer", "clip_grad_norm"]
+           "make_optimizer", "grad_norm", "clip_grad_norm"]
 
 
 class SGD:
@@ -166,6 +166,20 @@ def make_optimizer(name, lr):
     return OPTIMIZERS[name](lr=lr)
 
 
+def grad_norm(grads):
+    """Global norm of all gradients taken as one vector: ``sqrt(sum of every squared entry)``.
+
+    Parameters
+    ----------
+    grads : dict of str to ndarray
+
+    Returns
+    -------
+    norm : float
+    """
+    return float(np.sqrt(sum(float(np.sum(g * g)) for g in grads.values())))
+
+
 def clip_grad_norm(grads, max_norm):
     """Scale all gradients together, in place, so that their global norm is at most `max_norm`.
 
@@ -183,7 +197,7 @@ def clip_grad_norm(grads, max_norm):
         then nothing is scaled).
     """
     max_norm = check_positive_float(max_norm, "max_norm")
-    norm = float(np.sqrt(sum(float(np.sum(g * g)) for g in grads.values())))
+    norm = grad_norm(grads)
     if norm > max_norm and np.isfinite(norm):
         scale = max_norm / norm  # one factor for all: the direction is kept
         for g in grads.values():

@@ -109,14 +109,14 @@ def test_integer_labels_come_back_as_given():
     assert set(model.predict(X)) <= {-3, 7}
 
 
-def test_loss_and_grads_matches_centered_differences():
+def testloss_and_grads_matches_centered_differences():
     X, y = memory_task(N=5, T=4)
     lengths = np.array([4, 1, 3, 2, 4])
     model = small_model(n_nodes=3).fit(X, y, n_epochs=1, lengths=lengths)
     y_idx = np.searchsorted(model.classes_, y)
-    _, grads = model._loss_and_grads(X, y_idx, lengths)
+    _, grads = model.loss_and_grads(X, y_idx, lengths)
     for name, param in model._params().items():
-        numeric = numerical_gradient(lambda _: model._loss_and_grads(X, y_idx, lengths)[0], param)
+        numeric = numerical_gradient(lambda _: model.loss_and_grads(X, y_idx, lengths)[0], param)
         assert relative_error(grads[name], numeric) < 1e-7, name
 
 
@@ -261,3 +261,10 @@ def test_short_training_on_the_digits_beats_chance_by_far():
     X_train, X_test, y_train, y_test = load_digit_sequences()
     model = ScratchSimpleRNNClassifier(n_nodes=16, random_state=0).fit(X_train, y_train, n_epochs=5)
     assert model.score(X_test, y_test) >= 0.8  # chance is 0.1; the benchmark trains to >= 0.97
+
+
+def test_grad_norms_are_recorded_before_clipping_for_every_step():
+    X, y = memory_task(N=64)
+    model = small_model(batch_size=32, clip_norm=1e-3).fit(X, y, n_epochs=2)
+    assert len(model.grad_norms_) == 4  # 2 batches an epoch
+    assert min(model.grad_norms_) > 1e-3  # the norms before clipping, not after

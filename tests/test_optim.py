@@ -124,3 +124,9 @@ def test_clip_grad_norm_leaves_small_gradients_alone():
 def test_clip_grad_norm_rejects_nonpositive_max_norm():
     with pytest.raises(ValueError, match="max_norm must be a positive finite number; got 0"):
         clip_grad_norm({"a": np.ones(2)}, 0)
+
+
+def test_grad_norm_is_the_norm_of_all_entries_together():
+    from rnn_lib.optim import grad_norm
+
+    assert grad_norm({"a": np.array([3.0, 0.0]), "b": np.array([[4.0]])}) == 5.0
