@@ -22,7 +22,7 @@ from .layers import (
     last_state_forward,
 )
 from .losses import log_softmax, softmax, softmax_cross_entropy, temporal_softmax_cross_entropy
-from .optim import SGD, AdaGrad, Adam, Momentum, RMSProp, clip_grad_norm
+from .optim import SGD, AdaGrad, Adam, Momentum, RMSProp, clip_grad_norm, grad_norm
 from .rnn import (
     RNNCache,
     RNNStepCache,
@@ -45,6 +45,7 @@ __all__ = [
     "affine_backward",
     "affine_forward",
     "clip_grad_norm",
+    "grad_norm",
     "last_state_backward",
     "last_state_forward",
     "load_digit_sequences",
