@@ -19,8 +19,8 @@ from ._validation import (
     check_lengths,
     check_ndim,
     check_nonempty,
-    check_positive_float,
     check_nonnegative_float,
+    check_positive_float,
     check_positive_int,
 )
 from .layers import affine_backward, affine_forward, last_state_backward, last_state_forward
@@ -64,7 +64,7 @@ class ScratchSimpleRNNClassifier:
     classes_ : ndarray of shape (C,)
     n_features_in_ : int
     loss_curve_ : list of float
-        Mean training loss of each epoch.
+        Mean training loss of each epoch (on the batches as trained, noise included).
     grad_norms_ : list of float
         Global gradient norm of every training step, before clipping.
     """
