@@ -9,8 +9,15 @@ Run:  python benchmarks/bench_rnn.py [--repeats 200]
 Targets: rnn_lib <= 0.5x the seed loop's time and <= 0.7x torch.nn.RNN's.
 """
 import argparse
+import os
 import statistics
 import time
+
+# PyTorch's OpenMP threads spin for a while after each call by default; in one
+# process with NumPy's BLAS threads, that spinning would steal the cores the
+# next rnn_lib run needs and make the comparison unfair to rnn_lib. Passive
+# waiting puts them to sleep instead (set before torch is imported).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np
 

@@ -16,6 +16,7 @@ import numpy as np
 from ._validation import (
     as_float_array,
     check_dim,
+    check_finite,
     check_ndim,
     check_nonempty,
     check_rnn_weights,
@@ -66,6 +67,9 @@ def _prepare(x, h_prev, W_x, W_h, B, x_letters, h_name):
             f"{h_name} must have shape (N, H) = ({x.shape[0]}, {H}), N taken from x "
             f"and H from W_x; got {h_name} of shape {h_prev.shape}"
         )
+    # NaN or inf would spread silently through every later step; say so up front.
+    for arr, name in ((x, "x"), (h_prev, h_name), (W_x, "W_x"), (W_h, "W_h"), (B, "B")):
+        check_finite(arr, name)
     dtype = result_dtype(x, h_prev, W_x, W_h, B)
     return [a.astype(dtype, copy=False) for a in (x, h_prev, W_x, W_h, B)]
 
@@ -139,8 +143,8 @@ def rnn_forward(x, h0, W_x, W_h, B):
     x, h0, W_x, W_h, B = _prepare(x, h0, W_x, W_h, B, "N, T, D", "h0")
     N, T, D = x.shape
     # Time-major storage makes every per-step slice one contiguous block.
-    x_tm = x.transpose(1, 0, 2).reshape(T * N, D)
-    h_tm = (x_tm @ W_x).reshape(T, N, -1)  # one product projects every step's input
+    x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))  # (T, N, D)
+    h_tm = (x_tm.reshape(T * N, D) @ W_x).reshape(T, N, -1)  # one product projects every step's input
     h_tm += B
     a_t = np.empty_like(h0)  # reused each step: no allocation inside the loop
     h_prev = h0
@@ -149,7 +153,9 @@ def rnn_forward(x, h0, W_x, W_h, B):
         a_t += h_tm[t]
         h_prev = np.tanh(a_t, out=h_tm[t])  # overwrite x_t @ W_x + B in place
     h = h_tm.transpose(1, 0, 2)  # (N, T, H) view of the time-major block
-    return h, RNNCache(x, h0, h, W_x, W_h)
+    # The cache keeps x as an (N, T, D) view of the time-major copy, so that
+    # the backward pass gets it time-major for free.
+    return h, RNNCache(x_tm.transpose(1, 0, 2), h0, h, W_x, W_h)
 
 
 def rnn_backward(dh, cache):
@@ -195,7 +201,7 @@ def rnn_backward(dh, cache):
         da_t = np.subtract(g, tmp, out=da_tm[t])
         np.matmul(da_t, W_hT, out=g)
     da = da_tm.reshape(T * N, H)
-    x_tm = x.transpose(1, 0, 2).reshape(T * N, D)
+    x_tm = np.ascontiguousarray(x.transpose(1, 0, 2)).reshape(T * N, D)  # free from rnn_forward
     dW_x = x_tm.T @ da
     # h_{t-1} for t >= 1 is h_tm[:-1]; the first step reads h0.
     dW_h = h0.T @ da_tm[0]

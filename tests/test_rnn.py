@@ -216,3 +216,42 @@ def test_classifier_backward_propagation_returns_gradients_by_parameter_name():
 def test_classifier_backward_before_forward_says_what_to_do():
     with pytest.raises(ValueError, match="forward_propagation"):
         ScratchSimpleRNNClassifier().backward_propagation(np.ones((1, 3, 4)))
+
+
+@pytest.mark.parametrize("bad, pattern", [
+    (lambda a: {**a, "x": np.ones((2, 3))}, r"x must have shape \(N, T, D\) with 3 axes; got shape \(2, 3\)"),
+    (lambda a: {**a, "x": np.ones((0, 3, 4))}, r"x must not be empty; got shape \(0, 3, 4\)"),
+    (lambda a: {**a, "x": np.ones((2, 0, 4))}, r"x must not be empty"),
+    (lambda a: {**a, "h0": np.zeros((3, 5))}, r"h0 must have shape \(N, H\) = \(2, 5\).*got h0 of shape \(3, 5\)"),
+    (lambda a: {**a, "h0": np.zeros(5)}, r"h0 must have shape \(N, H\) with 2 axes; got shape \(5,\)"),
+    (lambda a: {**a, "W_h": np.zeros((5, 4))}, r"W_h must be square with shape \(H, H\) = \(5, 5\).*got W_h of shape \(5, 4\)"),
+    (lambda a: {**a, "B": np.zeros(4)}, r"B must have shape \(H,\) = \(5,\).*got B of shape \(4,\)"),
+    (lambda a: {**a, "W_x": np.zeros(4)}, r"W_x must have shape \(D, H\) with 2 axes; got shape \(4,\)"),
+])
+def test_rnn_forward_names_the_bad_argument(bad, pattern):
+    x, h0, W_x, W_h, B, _ = random_problem(2, 3, 4, 5)
+    kwargs = bad(dict(x=x, h0=h0, W_x=W_x, W_h=W_h, B=B))
+    with pytest.raises(ValueError, match=pattern):
+        rnn_forward(**kwargs)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_rnn_forward_rejects_non_finite_input(value):
+    x, h0, W_x, W_h, B, _ = random_problem(2, 3, 4, 5)
+    x[1, 2, 0] = value
+    with pytest.raises(ValueError, match=r"x must be finite; got 1 NaN or inf value\(s\) out of 24"):
+        rnn_forward(x, h0, W_x, W_h, B)
+
+
+def test_rnn_forward_rejects_non_numeric_data_with_type_error():
+    x, h0, W_x, W_h, B, _ = random_problem(1, 2, 2, 3)
+    with pytest.raises(TypeError, match=r"x must hold real numbers \(float or int\); got dtype <U1"):
+        rnn_forward(np.array([[["a", "b"], ["c", "d"]]]), h0, W_x, W_h, B)
+    with pytest.raises(TypeError, match=r"W_h must hold real numbers.*complex128"):
+        rnn_forward(x, h0, W_x, W_h + 0j, B)
+
+
+def test_rnn_step_forward_rejects_h_prev_of_other_batch_size():
+    x, h0, W_x, W_h, B, _ = random_problem(2, 3, 4, 5)
+    with pytest.raises(ValueError, match=r"h_prev must have shape \(N, H\) = \(2, 5\)"):
+        rnn_step_forward(x[:, 0], h0[:1], W_x, W_h, B)

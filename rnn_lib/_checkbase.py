@@ -1,0 +1,340 @@
+"""The machinery behind the graded checks: results, safe calls, output comparison, hints.
+
+A check calls the reader's function on fixed inputs, compares what comes back
+with the library's values, and writes one feedback line per test into a
+`Report`. When an output is wrong, every known `Mistake` is asked what an
+implementation with that mistake returns on the same inputs; a match names
+the mistake and says how to fix it. Nothing here raises because of the
+reader's code, and every text it produces is the same on every machine
+(formatted numbers only), so notebooks can store check results as outputs.
+
+A new check follows the pattern of `rnn_lib.checks`::
+
+    @never_raises
+    def check_thing(thing):
+        report = Report(f"check_thing({function_name(thing)})", planned=2)
+        if require_callable(report, thing, "my_thing"):
+            for label, inputs in problems:
+                out = call_and_unpack(report, thing, inputs, ("y", "cache"))
+                if out is None or not compare_outputs(report, label, out, expected,
+                                                      inputs, MISTAKES):
+                    break
+        return report.result()
+"""
+import functools
+import html
+import os
+import re
+import traceback
+import warnings
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+from ._validation import as_float_array, check_finite
+
+__all__ = [
+    "CheckResult",
+    "Mistake",
+    "Report",
+    "call_and_unpack",
+    "compare_outputs",
+    "function_name",
+    "never_raises",
+    "require_callable",
+    "safe_call",
+    "unpack",
+]
+
+# A correct float64 implementation agrees to ~1e-15; float32 work to ~1e-6.
+RTOL, ATOL = 1e-5, 1e-7
+_SKIP_DIRS = (os.path.dirname(os.path.abspath(__file__)), os.path.dirname(np.__file__))
+
+
+class Mistake(NamedTuple):
+    """A classic mistake, described by what an implementation making it returns."""
+
+    key: str  #: stable id, e.g. "W_h-not-transposed" (tests and the grader use it)
+    title: str  #: named in the feedback, e.g. "W_h not transposed for dh_prev"
+    hint: str  #: how to get it right
+    apply: Callable[..., dict]  #: inputs (as keywords) -> {output name: array}
+
+
+class Line(NamedTuple):
+    ok: bool
+    text: str
+    details: tuple = ()
+
+
+class CheckResult:
+    """Outcome of one graded check.
+
+    ``passed`` is True when every test passed; ``str(result)`` is the feedback.
+    ``mistakes`` holds the keys of the classic mistakes recognised, and
+    ``not_implemented`` is True while the exercise is still a stub.
+    """
+
+    def __init__(self, title, lines, mistakes=(), not_implemented=False, planned=0):
+        self.title = title
+        self.lines = tuple(lines)
+        self.planned = max(planned, len(self.lines))  # tests a full run makes
+        self.mistakes = tuple(mistakes)
+        self.not_implemented = bool(not_implemented)
+        self.passed = bool(self.lines) and all(line.ok for line in self.lines)
+
+    def __bool__(self):
+        return self.passed
+
+    @property
+    def summary(self):
+        if self.not_implemented:
+            return "not implemented yet"
+        n_ok = sum(line.ok for line in self.lines)
+        if self.passed:
+            return f"passed ({n_ok} of {self.planned} tests)"
+        not_run = self.planned - len(self.lines)
+        later = f", {not_run} more not run until it passes" if not_run else ""
+        return f"FAILED ({len(self.lines) - n_ok} of {self.planned} tests failed{later})"
+
+    def __str__(self):
+        out = [f"{self.title}: {self.summary}"]
+        for line in self.lines:
+            out.append(f"  {'✓' if line.ok else '✗'} {line.text}")
+            out.extend(f"      {d}" for d in line.details)
+        return "\n".join(out)
+
+    def __repr__(self):
+        return f"<CheckResult {self.title}: {'passed' if self.passed else 'failed'}>"
+
+    def _repr_pretty_(self, printer, cycle):  # IPython's text/plain: the full feedback
+        printer.text(str(self))
+
+    def _repr_html_(self):
+        color = "#2e7d32" if self.passed else "#b26a00" if self.not_implemented else "#c62828"
+        items = []
+        for line in self.lines:
+            mark = '<span style="color:%s">%s</span>' % (
+                ("#2e7d32", "✓") if line.ok else ("#c62828", "✗"))
+            details = "".join(f"<li>{_html(d)}</li>" for d in line.details)
+            sub = f'<ul style="margin:0.1em 0 0.3em 0">{details}</ul>' if details else ""
+            items.append(f"<li>{mark} {_html(line.text)}{sub}</li>")
+        return (
+            f'<div style="border-left:4px solid {color};padding:0.2em 0.8em;margin:0.4em 0">'
+            f'<strong style="color:{color}">{_html(self.title)}: {_html(self.summary)}</strong>'
+            f'<ul style="list-style:none;padding-left:0.4em;margin:0.3em 0">{"".join(items)}</ul>'
+            "</div>"
+        )
+
+
+def _html(text):
+    """Escape `text` and show `code` spans as <code>."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text, quote=False))
+
+
+class Report:
+    """Collects the feedback lines of one check, then makes its `CheckResult`."""
+
+    def __init__(self, title, planned=0):
+        self.title = title
+        self.planned = planned  # how many tests a full run makes
+        self.lines = []
+        self.mistakes = []  # keys, in the order found
+        self.not_implemented = False
+
+    def ok(self, text):
+        self.lines.append(Line(True, text))
+
+    def fail(self, text, details=()):
+        self.lines.append(Line(False, text, tuple(details)))
+
+    @property
+    def failed(self):
+        return any(not line.ok for line in self.lines)
+
+    def result(self):
+        return CheckResult(self.title, self.lines, self.mistakes, self.not_implemented, self.planned)
+
+
+def function_name(fn):
+    return getattr(fn, "__name__", type(fn).__name__)
+
+
+def require_callable(report, fn, role):
+    """Add a failure and return False unless `fn` is callable."""
+    if callable(fn):
+        return True
+    report.fail(f"expected {role} as a function; got {type(fn).__name__}. "
+                "Run the cell that defines it, then pass the function itself (no parentheses).")
+    return False
+
+
+class Call(NamedTuple):
+    value: object
+    error: str  #: None when the call returned
+    not_implemented: bool
+
+
+def safe_call(fn, args, arg_names=None):
+    """Call ``fn(*args)`` with copies of the array arguments; never raises.
+
+    Warnings are silenced (NaN and inf in the result are reported instead).
+    An argument the function changed in place is reported as an error, by
+    its name in `arg_names`.
+    """
+    copies = [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args]
+    kept = [np.array(a, copy=True) if isinstance(a, np.ndarray) else None for a in args]
+    arg_names = arg_names or [f"number {i + 1}" for i in range(len(args))]
+    name = function_name(fn)
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            value = fn(*copies)
+    except NotImplementedError:
+        return Call(None, f"`{name}` is not implemented yet: replace the line "
+                          "`raise NotImplementedError` with your code, run that cell, then this one.", True)
+    except (KeyboardInterrupt, GeneratorExit):
+        raise
+    except BaseException as exc:  # the reader's code may raise anything, even SystemExit
+        return Call(None, f"`{name}` raised {type(exc).__name__}: {_short(exc)}{_where(exc)}", False)
+    for arg, copy, orig in zip(arg_names, copies, kept):
+        if orig is not None and (copy.shape != orig.shape
+                                 or not np.array_equal(copy, orig, equal_nan=True)):
+            return Call(value, f"`{name}` changed its argument {arg} in place; compute new "
+                               "arrays instead (e.g. `a = a + b`, not `a += b`).", False)
+    return Call(value, None, False)
+
+
+def _short(exc, limit=300):
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[:limit] + " ..."
+
+
+def _where(exc):
+    """The reader's line that raised: the last frame outside NumPy and rnn_lib."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if not os.path.abspath(f.filename).startswith(_SKIP_DIRS)]
+    if not frames or not frames[-1].line:
+        return ""
+    return f" (in `{frames[-1].name}`, at `{frames[-1].line.strip()}`)"
+
+
+def unpack(value, names, fn_name):
+    """Split a function's return value into named float arrays.
+
+    Returns ``(outputs, error)``: a dict name -> value (arrays for every name
+    except ``"cache"``, which may be anything), or None and a message.
+    """
+    n = len(names)
+    expected = ", ".join(names)
+    if value is None:
+        return None, f"`{fn_name}` returned None: did you forget `return {expected}`?"
+    if n == 1:
+        value = (value,)
+    elif isinstance(value, np.ndarray):
+        return None, (f"`{fn_name}` returned one array of shape {value.shape}; "
+                      f"it must return {n} values: `return {expected}`")
+    elif not isinstance(value, (tuple, list)):
+        return None, (f"`{fn_name}` returned a {type(value).__name__}; "
+                      f"it must return {n} values in this order: `return {expected}`")
+    if len(value) != n:
+        return None, (f"`{fn_name}` returned {len(value)} values; "
+                      f"it must return {n} in this order: `return {expected}`")
+    outputs = {}
+    for name, v in zip(names, value):
+        if name == "cache":  # the reader's own format: anything goes
+            outputs[name] = v
+            continue
+        if v is None:
+            return None, f"`{fn_name}` returned None for {name}"
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                arr = as_float_array(v, name).astype(np.float64)
+            check_finite(arr, name)
+        except (TypeError, ValueError) as exc:
+            return None, f"`{fn_name}`: {exc}"
+        except Exception as exc:  # an odd object whose conversion fails in its own way
+            return None, f"`{fn_name}`: {name} is not an array ({type(exc).__name__}: {_short(exc)})"
+        outputs[name] = arr
+    return outputs, None
+
+
+def call_and_unpack(report, fn, args, names, arg_names=None):
+    """Call the reader's `fn` and unpack its outputs; on any failure add a line, return None."""
+    call = safe_call(fn, args, arg_names)
+    if call.error is None:
+        outputs, error = unpack(call.value, names, function_name(fn))
+        if error is None:
+            return outputs
+    else:
+        error = call.error
+        report.not_implemented |= call.not_implemented
+    report.fail(error)
+    return None
+
+
+def never_raises(check):
+    """Make a check return a failed `CheckResult` instead of raising, whatever happens."""
+    @functools.wraps(check)
+    def guarded(*functions):
+        try:
+            return check(*functions)
+        except (KeyboardInterrupt, GeneratorExit):
+            raise
+        except BaseException as exc:  # a bug in the check itself, or something truly odd
+            title = f"{check.__name__}({', '.join(function_name(f) for f in functions)})"
+            return CheckResult(title, [Line(False, f"the check itself failed: "
+                                                   f"{type(exc).__name__}: {_short(exc)}")])
+    return guarded
+
+
+def close(actual, expected):
+    return actual.shape == expected.shape and np.allclose(actual, expected, rtol=RTOL, atol=ATOL)
+
+
+def describe(name, actual, expected):
+    """One line on how `actual` differs from `expected`."""
+    if actual.shape != expected.shape:
+        return f"{name}: expected shape {expected.shape}, got {actual.shape}"
+    err = float(np.max(np.abs(actual - expected)))
+    text = f"{name}: shape {actual.shape} is right, values are not (max abs error {err:.1e})"
+    if actual.size <= 8:
+        show = lambda a: np.array2string(a.ravel(), precision=6, suppress_small=True)  # noqa: E731
+        text += f"; expected {show(expected)}, got {show(actual)}"
+    return text
+
+
+def compare_outputs(report, label, actual, expected, inputs=None, mistakes=(), reminders=None,
+                    quiet=False, ok_text=None):
+    """Compare named outputs with their expected values; add a line to `report`.
+
+    When some are wrong, each mistake in `mistakes` is applied to `inputs`;
+    a mistake is named when it changes a wrong output exactly into what came
+    back. Without a match, `reminders` (name -> formula) say how each wrong
+    output is computed. Success adds the line `ok_text` (default: `label`),
+    or none with `quiet`. Returns True when everything matched.
+    """
+    wrong = [n for n in expected if not close(actual[n], expected[n])]
+    if not wrong:
+        if not quiet:
+            report.ok(ok_text or label)
+        return True
+    details = [describe(n, actual[n], expected[n]) for n in wrong]
+    explained = set()
+    for mistake in mistakes:
+        variant = mistake.apply(**inputs)
+        hits = [n for n in wrong if n in variant and not close(variant[n], expected[n])
+                and close(actual[n], variant[n])]
+        if not hits:
+            continue
+        explained.update(hits)
+        if mistake.key in report.mistakes:
+            details.append(f"Looks like: {mistake.title} (see above).")
+            continue
+        report.mistakes.append(mistake.key)
+        details.append(f"Looks like: {mistake.title}. {mistake.hint}")
+    for n in wrong:
+        if n not in explained and reminders and n in reminders:
+            details.append(f"Reminder: {reminders[n]}")
+    report.fail(f"{label}: {', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} wrong", details)
+    return False

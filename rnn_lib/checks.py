@@ -1,0 +1,345 @@
+"""Graded checks for the exercises of the book: call one on your function.
+
+>>> from rnn_lib.checks import check_rnn_forward
+>>> check_rnn_forward(my_rnn_forward)            # doctest: +SKIP
+
+Each check runs your function on the seed's worked example, on a fixed
+example built with `np.linspace` (non-symmetric weights, a nonzero initial
+state, N, T, D and H all different, so a missing transpose or a swapped axis
+shows), and on small random problems; backward checks also compare with
+centered differences. It returns a `CheckResult`: ``passed`` and feedback
+that names the output that is wrong and, when the answer is what a classic
+mistake gives, that mistake. A check never raises.
+
+`EXERCISES` lists every graded exercise for the grader:
+name -> (check, names of the notebook functions it takes, points).
+"""
+from typing import NamedTuple
+
+import numpy as np
+
+from ._checkbase import (
+    CheckResult,
+    Report,
+    call_and_unpack,
+    compare_outputs,
+    function_name,
+    never_raises,
+    require_callable,
+)
+from ._rnn_mistakes import (
+    BACKWARD_MISTAKES,
+    BACKWARD_REMINDERS,
+    FORWARD_MISTAKES,
+    FORWARD_REMINDERS,
+    SEQ_GRADS,
+    STEP_BACKWARD_MISTAKES,
+    STEP_BACKWARD_REMINDERS,
+    STEP_FORWARD_MISTAKES,
+    STEP_FORWARD_REMINDERS,
+    STEP_GRADS,
+)
+from .gradcheck import numerical_gradient_array, relative_error
+from .rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
+
+__all__ = [
+    "CheckResult",
+    "EXERCISES",
+    "Exercise",
+    "check_rnn_backward",
+    "check_rnn_forward",
+    "check_rnn_step_backward",
+    "check_rnn_step_forward",
+]
+
+GRAD_TOL = 1e-6  # relative error against centered differences; a right answer gives ~1e-10
+
+
+# ---------------------------------------------------------------- problems
+def seed_problem():
+    """The seed's worked example: N=1, T=3, D=2, H=4; final h = [0.79494228 ...].
+
+    Its upstream gradient is that of chapter 2's loss, the sum of the last state.
+    """
+    dh = np.zeros((1, 3, 4))
+    dh[:, -1] = 1.0
+    return dict(
+        x=np.array([[[1, 2], [2, 3], [3, 4]]]) / 100,
+        h0=np.zeros((1, 4)),
+        W_x=np.array([[1, 3, 5, 7], [3, 5, 7, 8]]) / 100,
+        W_h=np.array([[1, 3, 5, 7], [2, 4, 6, 8], [3, 5, 7, 8], [4, 6, 8, 10]]) / 100,
+        B=np.array([1, 1, 1, 1]),  # an int array, as in the seed
+        dh=dh,
+    )
+
+
+def fixed_problem(N=2, T=3, D=4, H=5):
+    """A deterministic problem with every size different and nothing symmetric."""
+    def ramp(lo, hi, *shape):
+        return np.linspace(lo, hi, int(np.prod(shape))).reshape(shape)
+
+    return dict(
+        x=ramp(-1.0, 0.8, N, T, D),
+        h0=ramp(-0.45, 0.5, N, H),  # nonzero, so h0's terms count
+        W_x=ramp(-0.6, 0.7, D, H),
+        W_h=ramp(-0.5, 0.55, H, H),  # W_h.T != W_h
+        B=ramp(-0.2, 0.3, H),
+        dh=ramp(-1.0, 0.9, N, T, H) ** 2 - 0.3,  # squared: no linear pattern across steps
+    )
+
+
+def random_problem(N, T, D, H, seed):
+    rng = np.random.default_rng(seed)
+    return dict(
+        x=rng.standard_normal((N, T, D)),
+        h0=rng.standard_normal((N, H)) * 0.5,
+        W_x=rng.standard_normal((D, H)) / np.sqrt(D),
+        W_h=rng.standard_normal((H, H)) / np.sqrt(H),
+        B=rng.standard_normal(H) * 0.1,
+        dh=rng.standard_normal((N, T, H)),
+    )
+
+
+RANDOM_SIZES = [(3, 4, 2, 3), (1, 1, 1, 1)]  # (N, T, D, H); the second catches hard-coded sizes
+
+
+def _step(p, t=0):
+    """Step t of a sequence problem, with the reference state before it."""
+    h = rnn_forward(p["x"], p["h0"], p["W_x"], p["W_h"], p["B"])[0]
+    h_prev = p["h0"] if t == 0 else h[:, t - 1]
+    return dict(x=p["x"][:, t], h_prev=h_prev, W_x=p["W_x"], W_h=p["W_h"], B=p["B"],
+                dh_next=p["dh"][:, t])
+
+
+def _sizes(p):
+    x, W_x = p["x"], p["W_x"]
+    letters = "N, T, D" if x.ndim == 3 else "N, D"
+    return ", ".join(f"{k}={v}" for k, v in zip(letters.split(", ") + ["H"], x.shape + W_x.shape[1:]))
+
+
+# ---------------------------------------------------------------- helpers
+def _numerical_grads(forward, args, upstream, names):
+    """Centered-difference gradients of ``sum(forward(*args)[0] * upstream)`` for every arg."""
+    grads = {}
+    for i, name in enumerate(names):
+        def f(v, i=i):
+            return forward(*args[:i], v, *args[i + 1:])[0]
+        grads[name] = numerical_gradient_array(f, args[i].astype(np.float64), upstream)
+    return grads
+
+
+def _compare_with_numerical(report, label, actual, numeric):
+    problems = []
+    for name, want in numeric.items():
+        got = actual[name]
+        if got.shape != want.shape:
+            problems.append(f"{name}: expected shape {want.shape}, got {got.shape}")
+            continue
+        err = relative_error(got, want)
+        if not err < GRAD_TOL:
+            problems.append(f"{name}: relative error {err:.1e} against centered differences "
+                            f"(a right answer gives below {GRAD_TOL:.0e})")
+    if problems:
+        report.fail(f"{label}: gradient check failed", problems)
+    return not problems
+
+
+def _show(a):
+    return np.array2string(np.asarray(a), precision=8)
+
+
+# ---------------------------------------------------------------- checks
+# The fixed example comes first: all sizes differ and h0 is nonzero, so it
+# tells most mistakes apart. A check stops at the first problem that fails.
+STEP_ARGS = ("x", "h_prev", "W_x", "W_h", "B")
+SEQ_ARGS = ("x", "h0", "W_x", "W_h", "B")
+
+
+def _problems(seed_offset):
+    problems = [("fixed example", fixed_problem()), ("seed example", seed_problem())]
+    problems += [(f"random problem {i + 1}", random_problem(*size, seed=seed_offset + i))
+                 for i, size in enumerate(RANDOM_SIZES)]
+    return problems
+
+
+@never_raises
+def check_rnn_step_forward(step_forward):
+    """Check ``step_forward(x, h_prev, W_x, W_h, B) -> (h_next, cache)``.
+
+    Parameters
+    ----------
+    step_forward : callable
+        The reader's one-step forward pass; ``h_next`` of shape (N, H), any cache.
+
+    Returns
+    -------
+    CheckResult
+    """
+    problems = _problems(0)
+    report = Report(f"check_rnn_step_forward({function_name(step_forward)})", len(problems))
+    if not require_callable(report, step_forward, "my_rnn_step_forward"):
+        return report.result()
+    for label, p in problems:
+        if report.failed:
+            break
+        h_ref = rnn_forward(*(p[k] for k in ("x", "h0", "W_x", "W_h", "B")))[0]
+        # every step of the problem, each from the right previous state
+        for t in range(p["x"].shape[1]):
+            inputs = _step(p, t)
+            del inputs["dh_next"]
+            out = call_and_unpack(report, step_forward, [inputs[k] for k in STEP_ARGS],
+                                  ("h_next", "cache"), STEP_ARGS)
+            if out is None:
+                return report.result()
+            text = f"{label}, step {t} ({_sizes(inputs)})"
+            if not compare_outputs(report, text, {"h_next": out["h_next"]}, {"h_next": h_ref[:, t]},
+                                   inputs, STEP_FORWARD_MISTAKES, STEP_FORWARD_REMINDERS, quiet=True):
+                break
+        else:
+            T = p["x"].shape[1]
+            text = f"{label} ({_sizes(inputs)}): " + (f"all {T} steps right" if T > 1 else "right")
+            if label == "seed example":
+                text += f"; the last one gives h = {_show(h_ref[0, -1])}"
+            report.ok(text)
+    return report.result()
+
+
+@never_raises
+def check_rnn_forward(forward):
+    """Check ``forward(x, h0, W_x, W_h, B) -> (h, cache)``.
+
+    Parameters
+    ----------
+    forward : callable
+        The reader's forward pass over a sequence; ``h`` of shape (N, T, H), any cache.
+
+    Returns
+    -------
+    CheckResult
+    """
+    problems = _problems(0)
+    report = Report(f"check_rnn_forward({function_name(forward)})", len(problems))
+    if not require_callable(report, forward, "my_rnn_forward"):
+        return report.result()
+    for label, p in problems:
+        if report.failed:
+            break
+        inputs = {k: p[k] for k in SEQ_ARGS}
+        out = call_and_unpack(report, forward, list(inputs.values()), ("h", "cache"), SEQ_ARGS)
+        if out is None:
+            return report.result()
+        h_ref = rnn_forward(**inputs)[0]
+        text = f"{label} ({_sizes(inputs)})"
+        if label == "seed example":
+            text += f": h[:, -1] = {_show(h_ref[0, -1])}"
+        compare_outputs(report, text, {"h": out["h"]}, {"h": h_ref}, inputs,
+                        FORWARD_MISTAKES, FORWARD_REMINDERS)
+    return report.result()
+
+
+def _check_backward(report, backward, forward, problems, step):
+    """The loop shared by both backward checks; `step` says which of the two it is."""
+    names = STEP_GRADS if step else SEQ_GRADS
+    f_name = function_name(forward)
+    for label, p in problems:
+        if report.failed:
+            break
+        seed = label == "seed example"
+        inputs = _step(p, t=p["x"].shape[1] - 1 if seed else 0) if step else p
+        arg_names = STEP_ARGS if step else SEQ_ARGS
+        args = [inputs[k] for k in arg_names]
+        dh = inputs["dh_next"] if step else p["dh"]
+        label = f"{label} ({_sizes(inputs)}{', loss = sum of the last state' if seed else ''})"
+        fwd = call_and_unpack(report, forward, args, ("h_next" if step else "h", "cache"), arg_names)
+        if fwd is None:
+            return
+        lib_forward, lib_backward = (rnn_step_forward, rnn_step_backward) if step else (
+            rnn_forward, rnn_backward)
+        h, cache = lib_forward(*args)
+        h_got = fwd["h_next" if step else "h"]
+        if not (h_got.shape == h.shape and np.allclose(h_got, h, rtol=1e-5, atol=1e-7)):
+            check = "check_rnn_step_forward" if step else "check_rnn_forward"
+            report.fail(f"`{f_name}` gives wrong hidden states on the {label}; the backward check "
+                        f"needs a correct forward pass: make `{check}({f_name})` pass first.")
+            return
+        grads = call_and_unpack(report, backward, [dh, fwd["cache"]], names,
+                                ("dh_next" if step else "dh", "cache"))
+        if grads is None:
+            return
+        if not label.startswith("random"):
+            want = dict(zip(names, lib_backward(dh, cache)))
+            compare_outputs(report, label, grads, want, inputs,
+                            STEP_BACKWARD_MISTAKES if step else BACKWARD_MISTAKES,
+                            STEP_BACKWARD_REMINDERS if step else BACKWARD_REMINDERS,
+                            ok_text=f"{label}: all five gradients right")
+        else:
+            numeric = _numerical_grads(lib_forward, args, dh, names)
+            if _compare_with_numerical(report, label, grads, numeric):
+                report.ok(f"{label}: all five gradients match centered differences")
+
+
+@never_raises
+def check_rnn_step_backward(step_backward, step_forward):
+    """Check ``step_backward(dh_next, cache) -> (dx, dh_prev, dW_x, dW_h, dB)``.
+
+    The cache comes from the reader's own `step_forward`, in whatever format it has.
+
+    Parameters
+    ----------
+    step_backward : callable
+    step_forward : callable
+        The forward pass whose cache `step_backward` reads.
+
+    Returns
+    -------
+    CheckResult
+    """
+    problems = _problems(10)
+    report = Report(f"check_rnn_step_backward({function_name(step_backward)}, "
+                    f"{function_name(step_forward)})", len(problems))
+    if (require_callable(report, step_backward, "my_rnn_step_backward")
+            and require_callable(report, step_forward, "my_rnn_step_forward")):
+        _check_backward(report, step_backward, step_forward, problems, step=True)
+    return report.result()
+
+
+@never_raises
+def check_rnn_backward(backward, forward):
+    """Check ``backward(dh, cache) -> (dx, dh0, dW_x, dW_h, dB)``.
+
+    The cache comes from the reader's own `forward`, in whatever format it has.
+
+    Parameters
+    ----------
+    backward : callable
+    forward : callable
+        The forward pass whose cache `backward` reads.
+
+    Returns
+    -------
+    CheckResult
+    """
+    problems = _problems(20)
+    report = Report(f"check_rnn_backward({function_name(backward)}, {function_name(forward)})",
+                    len(problems))
+    if (require_callable(report, backward, "my_rnn_backward")
+            and require_callable(report, forward, "my_rnn_forward")):
+        _check_backward(report, backward, forward, problems, step=False)
+    return report.result()
+
+
+class Exercise(NamedTuple):
+    """A graded exercise: its check, the notebook functions it takes (in order), its points."""
+
+    check: object
+    functions: tuple
+    points: int
+
+
+EXERCISES = {
+    "rnn_step_forward": Exercise(check_rnn_step_forward, ("my_rnn_step_forward",), 1),
+    "rnn_forward": Exercise(check_rnn_forward, ("my_rnn_forward",), 1),
+    "rnn_step_backward": Exercise(check_rnn_step_backward,
+                                  ("my_rnn_step_backward", "my_rnn_step_forward"), 2),
+    "rnn_backward": Exercise(check_rnn_backward, ("my_rnn_backward", "my_rnn_forward"), 2),
+}

@@ -1,0 +1,505 @@
+"""The book as readers get it: built from scratch, then every page opened in headless Chromium.
+
+The book is built once per session into a temporary folder (never the user's
+_build/), with the same flags as the README's build command. The static checks
+(no CDN, internal links, figures) read the HTML files; the browser checks open
+each page from disk (file://, as a reader does with a downloaded copy) in a
+Chromium that may not reach any host, and fail on JavaScript errors, requests
+that leave the book, math MathJax did not typeset, broken images, collapsed
+solutions that are not collapsed, and machine paths or tracebacks in the text.
+Screenshots land in tests/_screenshots/ (ignored by git).
+
+Chromium is driven through the DevTools protocol over a pipe: no driver
+binary and no extra Python package. Without Chromium the browser tests skip;
+.ci/run installs it (Debian's `chromium` package).
+"""
+import base64
+import fcntl
+import html.parser
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import unquote, urldefrag, urljoin, urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCREENSHOTS = ROOT / "tests" / "_screenshots"
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+# Words that mean a CDN or any host outside the book. Readers may be offline.
+CDN_WORDS = re.compile(r"cdn\.|jsdelivr|unpkg|googleapis|cdnjs|gstatic")
+# Text that must never reach a reader: machine paths and Python failures.
+LEAKS = re.compile(r"/work/|/tmp/|/home/|/root/|site-packages|Traceback \(most recent call last\)")
+# In rendered cell outputs, warnings are leaks too (a chapter prints none on purpose).
+OUTPUT_LEAKS = re.compile(r"\w*Warning:|RuntimeWarning|DeprecationWarning|FutureWarning")
+PAGE_TIMEOUT = 20  # seconds for one page to load and typeset
+
+
+# --------------------------------------------------------------------------- build
+@pytest.fixture(scope="module")
+def book(tmp_path_factory):
+    """Build the whole book into a temporary folder; return its html/ folder."""
+    out = tmp_path_factory.mktemp("book")
+    jb = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(jb) if jb.exists() else "jupyter-book", "build", str(ROOT),
+           "--path-output", str(out), "-W", "-n", "--keep-going"]
+    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if result.returncode != 0:
+        pytest.fail("the book does not build cleanly:\n" + result.stdout[-4000:] + result.stderr[-4000:])
+    html_dir = out / "_build" / "html"
+    assert (html_dir / "book" / "intro.html").exists()
+    return html_dir
+
+
+def html_pages(html_dir):
+    """Every built page, book pages first."""
+    pages = [p for p in html_dir.rglob("*.html") if "_static" not in p.parts and "_sources" not in p.parts]
+    return sorted(pages, key=lambda p: (p.parent == html_dir, str(p)))
+
+
+class _Page(html.parser.HTMLParser):
+    """What the static checks need from one HTML file."""
+
+    def __init__(self):
+        super().__init__()
+        self.ids, self.links, self.resources, self.imgs = set(), [], [], []
+        self.refresh = None
+        self._stack = []  # open <figure> / cell-output elements, for images
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        for key in ("id", "name"):
+            if a.get(key):
+                self.ids.add(a[key])
+        if tag == "a" and a.get("href") is not None:
+            self.links.append(a["href"])
+        if tag in ("script", "img", "iframe", "source") and a.get("src"):
+            self.resources.append(a["src"])
+        if tag == "link" and a.get("href"):
+            self.resources.append(a["href"])
+        if tag == "meta" and (a.get("http-equiv") or "").lower() == "refresh":
+            self.refresh = (a.get("content") or "").partition("url=")[2].strip()
+        if tag == "img":
+            in_output = any("cell_output" in c for _, c in self._stack)
+            self.imgs.append({"src": a.get("src"), "alt": (a.get("alt") or "").strip(),
+                              "in_figure": any(t == "figure" for t, _ in self._stack),
+                              "in_output": in_output})
+        if tag in ("figure", "div"):
+            self._stack.append((tag, a.get("class") or ""))
+
+    def handle_endtag(self, tag):
+        if tag in ("figure", "div") and self._stack:
+            self._stack.pop()
+
+
+_PARSED = {}
+
+
+def parse(path):
+    """The parsed HTML file at `path` (each file is read once)."""
+    if path not in _PARSED:
+        _PARSED[path] = _Page()
+        _PARSED[path].feed(path.read_text(encoding="utf-8"))
+    return _PARSED[path]
+
+
+# --------------------------------------------------------------------------- static checks
+def test_no_page_loads_anything_from_a_cdn(book):
+    """Math, fonts and scripts come from the book itself: it reads offline."""
+    problems = []
+    for path in html_pages(book):
+        text = path.read_text(encoding="utf-8")
+        page = parse(path)
+        rel = path.relative_to(book)
+        problems += [f"{rel}: loads {src}" for src in page.resources
+                     if src.startswith(("http:", "https:", "//"))]
+        problems += [f"{rel}: mentions {m.group(0)!r}" for m in CDN_WORDS.finditer(text)]
+    assert not problems, "\n".join(problems)
+
+
+def test_math_is_served_by_the_book(book):
+    """Pages load the book's own copy of MathJax, and its fonts are in the build."""
+    path = book / "book" / "01_forward_propagation.html"
+    scripts = [src for src in parse(path).resources if src.split("?")[0].endswith("tex-chtml.js")]
+    assert len(scripts) == 1, f"expected one MathJax script, got {scripts}"
+    mathjax = Path(unquote(urlparse(urljoin(path.as_uri(), scripts[0])).path)).resolve()
+    assert mathjax.is_file() and book in mathjax.parents, f"{scripts[0]} is not a file of the book"
+    assert list((mathjax.parent / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
+
+
+def test_internal_links_resolve(book):
+    """Every link inside the book points at a file that exists, and at an anchor in it."""
+    problems = []
+    for path in html_pages(book):
+        page = parse(path)
+        base = path.as_uri()
+        for href in page.links + ([page.refresh] if page.refresh else []):
+            if urlparse(href).scheme in ("http", "https", "mailto", "javascript", "data") or href.startswith("//"):
+                continue
+            url, fragment = urldefrag(urljoin(base, href))
+            target = Path(unquote(urlparse(url).path))
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.exists() or book not in target.parents:
+                problems.append(f"{path.relative_to(book)}: {href} -> missing file")
+            elif fragment and target.suffix == ".html" and unquote(fragment) not in parse(target).ids:
+                problems.append(f"{path.relative_to(book)}: {href} -> no anchor #{fragment}")
+    assert not problems, "\n".join(problems)
+
+
+def test_chapter_images_are_figures_with_alt_text(book):
+    """Every image a chapter draws sits in a <figure> and has alt text."""
+    problems, count = [], 0
+    for path in html_pages(book):
+        for img in parse(path).imgs:
+            if not img["in_output"]:
+                continue
+            count += 1
+            if not img["in_figure"]:
+                problems.append(f"{path.relative_to(book)}: {img['src']} is not in a <figure> with a caption")
+            if not img["alt"]:
+                problems.append(f"{path.relative_to(book)}: {img['src']} has no alt text")
+    assert count, "no figure found in any chapter"
+    assert not problems, "\n".join(problems)
+
+
+def test_figures_have_captions(book):
+    """Each <figure> holding an image has a non-empty <figcaption>."""
+    pattern = re.compile(r"<figure\b.*?</figure>", re.S)
+    problems = []
+    for path in html_pages(book):
+        for fig in pattern.findall(path.read_text(encoding="utf-8")):
+            caption = re.search(r"<figcaption>(.*?)</figcaption>", fig, re.S)
+            if "<img" in fig and not (caption and re.sub(r"<[^>]+>|\s", "", caption.group(1))):
+                problems.append(f"{path.relative_to(book)}: figure without caption")
+    assert not problems, "\n".join(problems)
+
+
+def test_api_reference_documents_every_public_name(book):
+    """The API page has an entry for each name rnn_lib exports."""
+    import rnn_lib
+
+    ids = parse(book / "book" / "api.html").ids
+    missing = [name for name in rnn_lib.__all__
+               if f"{getattr(rnn_lib, name).__module__}.{name}" not in ids]
+    assert not missing, f"not on book/api.md (add an automodule section): {missing}"
+
+
+# --------------------------------------------------------------------------- the browser
+def find_chromium():
+    for name in (os.environ.get("CHROMIUM"), *CHROMIUM_NAMES):
+        if name and shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+class Chromium:
+    """Headless Chromium driven by the DevTools protocol over --remote-debugging-pipe."""
+
+    def __init__(self, binary, profile_dir, log_path):
+        to_browser_r, self._to_browser = os.pipe()
+        self._from_browser, from_browser_w = os.pipe()
+
+        def wire_pipes():  # Chromium reads commands on fd 3 and answers on fd 4
+            r = fcntl.fcntl(to_browser_r, fcntl.F_DUPFD, 10)
+            w = fcntl.fcntl(from_browser_w, fcntl.F_DUPFD, 10)
+            os.dup2(r, 3)
+            os.dup2(w, 4)
+
+        args = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", f"--user-data-dir={profile_dir}", "--remote-debugging-pipe",
+                "--disable-extensions", "--disable-dev-shm-usage", "--hide-scrollbars",
+                "--mute-audio", "--window-size=1280,900",
+                # No host resolves: a page that reaches for the network fails loudly.
+                "--host-resolver-rules=MAP * ~NOTFOUND", "about:blank"]
+        self._log = open(log_path, "wb")
+        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
+                                     preexec_fn=wire_pipes, pass_fds=(3, 4))
+        os.close(to_browser_r)
+        os.close(from_browser_w)
+        self._next_id = 0
+        self._replies, self.events = {}, []
+        self._cond = threading.Condition()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        buf = b""
+        while True:
+            chunk = os.read(self._from_browser, 1 << 16)
+            if not chunk:
+                break
+            buf += chunk
+            *messages, buf = buf.split(b"\0")
+            with self._cond:
+                for raw in messages:
+                    msg = json.loads(raw)
+                    if "id" in msg:
+                        self._replies[msg["id"]] = msg
+                    else:
+                        self.events.append(msg)
+                self._cond.notify_all()
+
+    def send(self, method, params=None, session=None, timeout=PAGE_TIMEOUT):
+        self._next_id += 1
+        msg = {"id": self._next_id, "method": method, "params": params or {}}
+        if session:
+            msg["sessionId"] = session
+        os.write(self._to_browser, json.dumps(msg).encode() + b"\0")
+        with self._cond:
+            if not self._cond.wait_for(lambda: self._next_id in self._replies, timeout):
+                raise TimeoutError(f"Chromium did not answer {method} within {timeout} s")
+            reply = self._replies.pop(self._next_id)
+        if "error" in reply:
+            raise RuntimeError(f"{method}: {reply['error']}")
+        return reply["result"]
+
+    def wait_event(self, method, session, timeout=PAGE_TIMEOUT):
+        with self._cond:
+            found = self._cond.wait_for(
+                lambda: any(e["method"] == method and e.get("sessionId") == session for e in self.events), timeout)
+        if not found:
+            raise TimeoutError(f"no {method} within {timeout} s")
+
+    def close(self):
+        try:
+            self.send("Browser.close", timeout=5)
+        except Exception:
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        os.close(self._to_browser)
+        os.close(self._from_browser)
+        self._log.close()
+
+
+class Tab:
+    """One page of the browser: open a URL, evaluate JavaScript, take screenshots."""
+
+    def __init__(self, browser):
+        self.browser = browser
+        target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        self.session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        for domain in ("Page", "Runtime", "Log", "Network"):
+            self.send(f"{domain}.enable")
+        self.set_viewport(900)
+
+    def send(self, method, params=None):
+        return self.browser.send(method, params, session=self.session)
+
+    def open(self, url):
+        """Load `url`, wait for MathJax and fonts; return the events it caused."""
+        with self.browser._cond:
+            self.browser.events.clear()
+        self.send("Page.navigate", {"url": url})
+        self.browser.wait_event("Page.loadEventFired", self.session)
+        self.eval("(async () => { if (window.MathJax && MathJax.startup) await MathJax.startup.promise;"
+                  " await document.fonts.ready; })()")
+        with self.browser._cond:
+            return [e for e in self.browser.events if e.get("sessionId") == self.session]
+
+    def eval(self, expression):
+        result = self.send("Runtime.evaluate", {"expression": expression, "awaitPromise": True,
+                                                "returnByValue": True})
+        if "exceptionDetails" in result:
+            raise RuntimeError(f"JavaScript failed: {result['exceptionDetails']}")
+        return result["result"].get("value")
+
+    def set_viewport(self, height):
+        self.send("Emulation.setDeviceMetricsOverride",
+                  {"width": 1280, "height": height, "deviceScaleFactor": 1, "mobile": False})
+
+    def screenshots(self, stem):
+        """Save stem.png (the page, up to 8000 px tall) and stem--WHAT.png for a few elements."""
+        for what, selector in SHOT_ELEMENTS:
+            clip = self.eval(SCROLL_TO % json.dumps(selector))
+            if clip:
+                self.eval(NEXT_FRAMES)
+                self._capture(stem.with_name(f"{stem.name}--{what}.png"), clip)
+        self.eval("window.scrollTo(0, 0)")
+        self.set_viewport(min(self.eval("document.documentElement.scrollHeight"), 8000))
+        try:  # the whole page in view: sticky sidebars are drawn in full
+            self.eval(NEXT_FRAMES)
+            self._capture(stem.with_name(f"{stem.name}.png"))
+        finally:
+            self.set_viewport(900)
+
+    def _capture(self, path, clip=None):
+        params = {"format": "png"}
+        if clip:
+            params["clip"] = {**clip, "scale": 1}
+        path.write_bytes(base64.b64decode(self.send("Page.captureScreenshot", params)["data"]))
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    binary = find_chromium()
+    if binary is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium; .ci/run does it): "
+                    "the book is not checked in a browser")
+    tmp = tmp_path_factory.mktemp("chromium")
+    chrome = Chromium(binary, tmp / "profile", tmp / "chromium.log")
+    try:
+        yield Tab(chrome)
+    finally:
+        chrome.close()
+
+
+@pytest.fixture(scope="module")
+def visited(book, browser):
+    """Open every page once: {page path: (events, what the page's checks found)}."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    results = {}
+    for path in html_pages(book):
+        if parse(path).refresh:  # a redirect (index.html): its target is checked by the link test
+            continue
+        events = browser.open(path.as_uri())
+        found = browser.eval(PAGE_CHECKS)
+        browser.screenshots(SCREENSHOTS / str(path.relative_to(book).with_suffix("")).replace(os.sep, "--"))
+        results[path] = (events, found)
+    return results
+
+
+# Runs in each page after MathJax: returns what the Python checks assert on.
+PAGE_CHECKS = r"""
+(() => {
+  const main = document.querySelector('main') || document.body;
+  // Text a reader sees, outside code (code may legitimately show $ or \( ).
+  const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT, {
+    acceptNode: n => n.parentElement.closest('pre, code, script, style, mjx-container, .highlight, textarea')
+      ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT});
+  // Rendered and not inside a closed <details> (checkVisibility sees content-visibility too).
+  const shown = el => el.checkVisibility({contentVisibilityAuto: true, visibilityProperty: true, opacityProperty: true});
+  let prose = '';
+  while (walker.nextNode()) prose += walker.currentNode.nodeValue + ' ';
+  const untypeset = [...document.querySelectorAll('.math')]
+    .filter(el => !el.querySelector('mjx-container') && !el.closest('mjx-container'))
+    .map(el => el.textContent.slice(0, 80));
+  const brokenImages = [...document.images]
+    .filter(img => !(img.complete && img.naturalWidth > 0)).map(img => img.getAttribute('src'));
+  const toggles = [...document.querySelectorAll('.cell.tag_hide-input details')];
+  return {
+    prose,
+    rawMath: (prose.match(/\$\$|\\\(|\\\[|\\begin\{/g) || []),
+    mathCount: document.querySelectorAll('mjx-container').length,
+    untypeset,
+    mathErrors: [...document.querySelectorAll('mjx-merror, [data-mjx-error]')].map(e => e.textContent),
+    brokenImages,
+    outputs: [...document.querySelectorAll('.cell_output')].map(e => e.innerText),
+    stderr: document.querySelectorAll('.output.stderr, .output.traceback').length,
+    toggles: toggles.length,
+    openToggles: toggles.filter(t => t.open).length,
+    visibleSolutionCode: [...document.querySelectorAll('.cell.tag_hide-input .cell_input')]
+      .filter(shown).length,
+  };
+})()
+"""
+
+NEXT_FRAMES = "new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))"
+
+# The first figure, display equation, collapsed solution and API entry of a page, for a closer look.
+SHOT_ELEMENTS = [("figure", "main figure"), ("math", "main div.math"),
+                 ("solution-toggle", "main .cell.tag_hide-input"), ("api-entry", "main dl.py.function")]
+# Scroll an element to the top of the view; return its box in page coordinates (or null).
+SCROLL_TO = """(() => {
+  const el = document.querySelector(%s);
+  if (!el) return null;
+  el.scrollIntoView({block: 'start'});
+  window.scrollBy(0, -80);
+  const r = el.getBoundingClientRect();
+  return {x: Math.max(0, r.x - 10), y: Math.max(0, r.y + window.scrollY - 10),
+          width: Math.min(r.width + 20, 1280), height: Math.min(r.height + 20, 800)};
+})()"""
+
+
+def page_name(book, path):
+    return str(path.relative_to(book))
+
+
+def test_pages_have_no_javascript_errors(book, visited):
+    problems = []
+    for path, (events, _) in visited.items():
+        for e in events:
+            p, method = e["params"], e["method"]
+            if method == "Runtime.exceptionThrown":
+                d = p["exceptionDetails"]
+                problems.append(f"{page_name(book, path)}: uncaught {d.get('exception', {}).get('description', d['text'])}")
+            elif method == "Runtime.consoleAPICalled" and p["type"] in ("error", "assert"):
+                problems.append(f"{page_name(book, path)}: console.{p['type']}: "
+                                + " ".join(str(a.get("value", a.get("description"))) for a in p["args"]))
+            elif method == "Log.entryAdded" and p["entry"]["level"] == "error":
+                problems.append(f"{page_name(book, path)}: {p['entry']['text']} {p['entry'].get('url', '')}")
+    assert not problems, "\n".join(problems)
+
+
+def test_pages_load_nothing_from_outside_the_book(book, visited):
+    """Every request a page makes stays inside the built book; none fails."""
+    problems = []
+    for path, (events, _) in visited.items():
+        urls = {}  # requestId -> URL
+        for e in events:
+            if e["method"] == "Network.requestWillBeSent":
+                url = urls[e["params"]["requestId"]] = e["params"]["request"]["url"]
+                if not (url.startswith(book.as_uri() + "/") or url.startswith("data:")):
+                    problems.append(f"{page_name(book, path)}: requested {url}")
+            elif e["method"] == "Network.loadingFailed" and not e["params"].get("canceled"):
+                url = urls.get(e["params"]["requestId"], "?")
+                problems.append(f"{page_name(book, path)}: {e['params'].get('errorText')} for {url}")
+    assert not problems, "\n".join(problems)
+
+
+def test_math_is_typeset(book, visited):
+    problems = []
+    for path, (_, found) in visited.items():
+        name = page_name(book, path)
+        problems += [f"{name}: not typeset: {t!r}" for t in found["untypeset"]]
+        problems += [f"{name}: raw TeX in the text: {t!r}" for t in found["rawMath"]]
+        problems += [f"{name}: MathJax error: {t!r}" for t in found["mathErrors"]]
+    assert not problems, "\n".join(problems)
+    chapter = next(f for p, (_, f) in visited.items() if p.name == "01_forward_propagation.html")
+    assert chapter["mathCount"] > 10, "the first chapter shows hardly any typeset math"
+
+
+def test_images_load(book, visited):
+    problems = [f"{page_name(book, p)}: broken image {src}"
+                for p, (_, found) in visited.items() for src in found["brokenImages"]]
+    assert not problems, "\n".join(problems)
+
+
+def test_pages_show_no_machine_paths_tracebacks_or_warnings(book, visited):
+    problems = []
+    for path, (_, found) in visited.items():
+        name = page_name(book, path)
+        problems += [f"{name}: {m.group(0)!r} in the text" for m in LEAKS.finditer(found["prose"])]
+        for out in found["outputs"]:
+            problems += [f"{name}: {m.group(0)!r} in a cell output" for m in LEAKS.finditer(out)]
+            problems += [f"{name}: {m.group(0)!r} in a cell output" for m in OUTPUT_LEAKS.finditer(out)]
+        if found["stderr"]:
+            problems.append(f"{name}: {found['stderr']} stderr/traceback output(s) shown")
+    assert not problems, "\n".join(problems)
+
+
+def test_solutions_are_collapsed_until_clicked(book, browser, visited):
+    """Cells tagged hide-input (exercise solutions) start collapsed and open on a click."""
+    pages = [p for p, (_, found) in visited.items() if found["toggles"]]
+    if not pages:
+        pytest.skip("no cell tagged hide-input in the book yet")
+    for path in pages:
+        found = visited[path][1]
+        assert found["openToggles"] == 0 and found["visibleSolutionCode"] == 0, \
+            f"{page_name(book, path)}: a solution is shown before it is clicked"
+    browser.open(pages[0].as_uri())
+    browser.eval("document.querySelector('.cell.tag_hide-input summary, .cell.tag_hide-input button.toggle-button')"
+                 ".click()")
+    browser.eval(NEXT_FRAMES)
+    shown = browser.eval("document.querySelector('.cell.tag_hide-input .cell_input')"
+                         ".checkVisibility({contentVisibilityAuto: true, visibilityProperty: true})")
+    assert shown, f"{page_name(book, pages[0])}: clicking the toggle does not show the solution"
