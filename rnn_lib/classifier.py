@@ -57,9 +57,12 @@ class ScratchSimpleRNNClassifier:
 
     Attributes
     ----------
-    W_x, W_h, B : ndarray of shape (D, H), (H, H), (H,)
+    W_x : ndarray of shape (D, H)
+    W_h : ndarray of shape (H, H)
+    B : ndarray of shape (H,)
         The RNN's parameters. They may be set by hand, as the seed does.
-    W_y, B_y : ndarray of shape (H, C), (C,)
+    W_y : ndarray of shape (H, C)
+    B_y : ndarray of shape (C,)
         The output layer, set in `fit`.
     classes_ : ndarray of shape (C,)
     n_features_in_ : int
