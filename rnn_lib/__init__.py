@@ -12,6 +12,17 @@ Weights follow the book's math: ``W_x (D, H)``, ``W_h (H, H)``, ``B (H,)``,
 ``a_t = x_t @ W_x + h_{t-1} @ W_h + B`` and ``h_t = tanh(a_t)``.
 """
 from .classifier import ScratchSimpleRNNClassifier
+from .datasets import load_digit_sequences
+from .layers import (
+    AffineCache,
+    LastStateCache,
+    affine_backward,
+    affine_forward,
+    last_state_backward,
+    last_state_forward,
+)
+from .losses import log_softmax, softmax, softmax_cross_entropy, temporal_softmax_cross_entropy
+from .optim import SGD, AdaGrad, Adam, Momentum, RMSProp, clip_grad_norm, grad_norm
 from .rnn import (
     RNNCache,
     RNNStepCache,
@@ -24,6 +35,24 @@ from .rnn import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "AdaGrad",
+    "Adam",
+    "AffineCache",
+    "LastStateCache",
+    "Momentum",
+    "RMSProp",
+    "SGD",
+    "affine_backward",
+    "affine_forward",
+    "clip_grad_norm",
+    "grad_norm",
+    "last_state_backward",
+    "last_state_forward",
+    "load_digit_sequences",
+    "log_softmax",
+    "softmax",
+    "softmax_cross_entropy",
+    "temporal_softmax_cross_entropy",
     "RNNCache",
     "RNNStepCache",
     "ScratchSimpleRNNClassifier",

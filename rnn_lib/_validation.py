@@ -107,3 +107,62 @@ def check_positive_float(value, name):
     if not np.isfinite(value) or value <= 0:
         raise ValueError(f"{name} must be a positive finite number; got {value}")
     return float(value)
+
+
+def check_class_indices(y, shape, n_classes, name="y", letters="N", valid=None):
+    """Return `y` as an int array of `shape` with values in [0, C), else raise.
+
+    Raises TypeError for non-integer labels and ValueError for a wrong shape
+    or an index outside ``0 .. n_classes - 1``. Where the boolean array
+    `valid` is False (padding), any value is accepted.
+    """
+    y = np.asarray(y)
+    if y.dtype.kind not in "iu":
+        raise TypeError(
+            f"{name} must hold integer class indices 0 .. C-1; got dtype {y.dtype}"
+        )
+    if y.shape != tuple(shape):
+        raise ValueError(
+            f"{name} must have shape ({letters}) = {tuple(shape)}; got {y.shape}"
+        )
+    checked = y if valid is None else y[valid]
+    bad = checked[(checked < 0) | (checked >= n_classes)]
+    if bad.size:
+        raise ValueError(
+            f"{name} must hold class indices in 0 .. {n_classes - 1} (C = {n_classes}); "
+            f"got {bad.size} outside that range, e.g. {bad[0]}"
+        )
+    return y.astype(np.intp, copy=False)
+
+def check_lengths(lengths, n, T, name="lengths"):
+    """Return `lengths` as an int array of shape (N,) with 1 <= lengths[n] <= T, else raise.
+
+    ``None`` means every sequence uses all T steps.
+    """
+    if lengths is None:
+        return np.full(n, T, dtype=np.intp)
+    arr = np.asarray(lengths)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(
+            f"{name} must hold integer sequence lengths; got dtype {arr.dtype}"
+        )
+    if arr.shape != (n,):
+        raise ValueError(
+            f"{name} must have shape (N,) = ({n},), one length per sequence; "
+            f"got shape {arr.shape}"
+        )
+    if arr.size and (arr.min() < 1 or arr.max() > T):
+        raise ValueError(
+            f"{name} must be between 1 and T = {T} (the padded length); "
+            f"got values from {arr.min()} to {arr.max()}"
+        )
+    return arr.astype(np.intp, copy=False)
+
+
+def check_nonnegative_float(value, name):
+    """Return `value` as float if it is a finite number >= 0, else raise."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number >= 0; got {value!r}")
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0; got {value}")
+    return float(value)

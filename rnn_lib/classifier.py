@@ -1,23 +1,59 @@
-"""`ScratchSimpleRNNClassifier`: the seed's class, as a thin layer over the core functions."""
+"""`ScratchSimpleRNNClassifier`: the seed's class, trained for real, as a thin layer over the core functions.
+
+The model, with the book's symbols::
+
+    h = rnn(x)                          # (N, T, H)  rnn_forward, h0 = 0
+    h_last = h[n, lengths[n] - 1]       # (N, H)     last_state_forward
+    logits = h_last @ W_y + B_y         # (N, C)     affine_forward
+    loss = cross-entropy(softmax(logits), y)
+
+Training is mini-batch gradient descent: shuffle, and for each batch run the
+forward pass, the loss, the backward pass (BPTT) and one optimizer step.
+"""
 import numpy as np
 
-from ._validation import check_positive_int
+from ._validation import (
+    as_float_array,
+    check_dim,
+    check_finite,
+    check_lengths,
+    check_ndim,
+    check_nonempty,
+    check_nonnegative_float,
+    check_positive_float,
+    check_positive_int,
+)
+from .layers import affine_backward, affine_forward, last_state_backward, last_state_forward
+from .losses import softmax, softmax_cross_entropy
+from .optim import OPTIMIZERS, clip_grad_norm, grad_norm, make_optimizer
 from .rnn import rnn_backward, rnn_forward
 
 __all__ = ["ScratchSimpleRNNClassifier"]
 
 
 class ScratchSimpleRNNClassifier:
-    """A simple (Elman) RNN whose weights read like the book's math.
+    """A simple (Elman) RNN classifier whose weights read like the book's math.
 
     Parameters
     ----------
     n_nodes : int, default 4
         Hidden units H.
     learning_rate : float, default 0.01
-        Step size of the optimizer used by training.
+        Step size of the optimizer.
     random_state : int or None, default None
-        Seed of ``np.random.default_rng``; resolved when weights are drawn.
+        Seed of ``np.random.default_rng``, resolved in `fit`: it draws the
+        initial weights and shuffles the mini-batches.
+    batch_size : int, default 32
+        Sequences per gradient step (the last batch of an epoch may be smaller).
+    optimizer : {"adam", "rmsprop", "adagrad", "momentum", "sgd"}, default "adam"
+    lr_schedule : {"cosine", "constant"}, default "cosine"
+        "cosine" lowers the step size from `learning_rate` to 0 over training.
+    clip_norm : float or None, default 5.0
+        Largest global gradient norm; larger gradients are scaled down. None: no clipping.
+    input_noise : float, default 0.5
+        Gaussian noise added to each training batch, its standard deviation a
+        fraction of the training data's; a regularizer for data whose label a
+        small change does not alter (images). 0 turns it off.
 
     Attributes
     ----------
@@ -25,19 +61,42 @@ class ScratchSimpleRNNClassifier:
     W_h : ndarray of shape (H, H)
     B : ndarray of shape (H,)
         The RNN's parameters. They may be set by hand, as the seed does.
+    W_y : ndarray of shape (H, C)
+    B_y : ndarray of shape (C,)
+        The output layer, set in `fit`.
+    classes_ : ndarray of shape (C,)
+    n_features_in_ : int
+    loss_curve_ : list of float
+        Mean training loss of each epoch (on the batches as trained, noise included).
+    grad_norms_ : list of float
+        Global gradient norm of every training step, before clipping.
     """
 
-    def __init__(self, n_nodes=4, learning_rate=0.01, random_state=None):
+    def __init__(self, n_nodes=4, learning_rate=0.01, random_state=None, *,
+                 batch_size=32, optimizer="adam", lr_schedule="cosine", clip_norm=5.0,
+                 input_noise=0.5):
         self.n_nodes = n_nodes
         self.learning_rate = learning_rate
         self.random_state = random_state
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.lr_schedule = lr_schedule
+        self.clip_norm = clip_norm
+        self.input_noise = input_noise
         self.W_x = None
         self.W_h = None
         self.B = None
         self._cache = None
 
-    def _initialize_weights(self, n_features, rng):
-        """Glorot-uniform W_x and W_h and a zero B, drawn from `rng`."""
+    # ----------------------------------------------------------------- weights
+    def _initialize_weights(self, n_features, rng=None):
+        """Glorot-uniform W_x and W_h and a zero B, drawn from `rng`.
+
+        Without `rng`, one is made from ``random_state`` (as the seed's call
+        ``model._initialize_weights(n_features)`` expects).
+        """
+        if rng is None:
+            rng = np.random.default_rng(self.random_state)
         H = check_positive_int(self.n_nodes, "n_nodes")
         limit_x = np.sqrt(6.0 / (n_features + H))
         limit_h = np.sqrt(6.0 / (H + H))
@@ -45,6 +104,19 @@ class ScratchSimpleRNNClassifier:
         self.W_h = rng.uniform(-limit_h, limit_h, size=(H, H))
         self.B = np.zeros(H)
 
+    def _initialize_output(self, n_classes, rng):
+        """Glorot-uniform W_y (H, C) and a zero B_y (C,)."""
+        H = self.W_h.shape[0]
+        limit = np.sqrt(6.0 / (H + n_classes))
+        self.W_y = rng.uniform(-limit, limit, size=(H, n_classes))
+        self.B_y = np.zeros(n_classes)
+
+    def _params(self):
+        """The trainable arrays by name; the optimizer updates them in place."""
+        return {"W_x": self.W_x, "W_h": self.W_h, "B": self.B,
+                "W_y": self.W_y, "B_y": self.B_y}
+
+    # ------------------------------------------------------- the seed's methods
     def forward_propagation(self, X):
         """Hidden states of every sequence at every step, starting from h0 = 0.
 
@@ -56,11 +128,7 @@ class ScratchSimpleRNNClassifier:
         -------
         H : ndarray of shape (N, T, H)
         """
-        if self.W_x is None or self.W_h is None or self.B is None:
-            raise ValueError(
-                "the weights are not set: call fit(X, y) first, or set W_x (D, H), "
-                "W_h (H, H) and B (H,) by hand"
-            )
+        self._check_rnn_weights_set()
         X = np.asarray(X)
         n = X.shape[0] if X.ndim == 3 else 0
         h0 = np.zeros((n, np.shape(self.W_h)[0]))
@@ -87,3 +155,201 @@ class ScratchSimpleRNNClassifier:
             raise ValueError("call forward_propagation(X) before backward_propagation")
         dX, _, dW_x, dW_h, dB = rnn_backward(dL_dH, self._cache)
         return {"W_x": dW_x, "W_h": dW_h, "B": dB, "X": dX}
+
+    # ----------------------------------------------------------------- training
+    def loss_and_grads(self, X, y, lengths=None):
+        """Mean cross-entropy on one batch and its gradient for every parameter.
+
+        Parameters
+        ----------
+        X : ndarray of shape (N, T, D)
+        y : ndarray of int, shape (N,)
+            Class indices 0 .. C-1.
+        lengths : ndarray of int, shape (N,), optional
+
+        Returns
+        -------
+        loss : float
+        grads : dict of str to ndarray
+            Same names and shapes as the parameters.
+        """
+        h0 = np.zeros((X.shape[0], self.W_h.shape[0]))
+        h, rnn_cache = rnn_forward(X, h0, self.W_x, self.W_h, self.B)  # (N, T, H)
+        h_last, last_cache = last_state_forward(h, lengths)  # (N, H)
+        logits, out_cache = affine_forward(h_last, self.W_y, self.B_y)  # (N, C)
+        loss, dlogits = softmax_cross_entropy(logits, y)  # (softmax - onehot) / N
+        dh_last, dW_y, dB_y = affine_backward(dlogits, out_cache)
+        dh = last_state_backward(dh_last, last_cache)  # zero except at the last valid step
+        _, _, dW_x, dW_h, dB = rnn_backward(dh, rnn_cache)
+        return loss, {"W_x": dW_x, "W_h": dW_h, "B": dB, "W_y": dW_y, "B_y": dB_y}
+
+    def fit(self, X, y, n_epochs=40, verbose=False, *, lengths=None, validation_data=None):
+        """Train on labelled sequences with shuffled mini-batches; return self.
+
+        Parameters
+        ----------
+        X : ndarray of shape (N, T, D)
+        y : array-like of shape (N,)
+            Labels of any kind (ints, strings); `predict` returns the same ones.
+        n_epochs : int, default 40
+            Passes over the training data.
+        verbose : bool, default False
+            Print one line per epoch: mean loss, and accuracy on `validation_data`.
+        lengths : ndarray of int, shape (N,), optional
+            Valid steps of each sequence; the rest of ``X[n]`` is padding.
+        validation_data : tuple (X_val, y_val) or (X_val, y_val, lengths_val), optional
+            Scored after each epoch into ``validation_scores_``.
+
+        Returns
+        -------
+        self
+        """
+        X, lengths = self._validate_X(X, lengths, fitted=False)
+        y = self._validate_y(y, X.shape[0])
+        n_epochs = check_positive_int(n_epochs, "n_epochs")
+        self._validate_settings()
+        self.classes_, y_idx = np.unique(y, return_inverse=True)
+        y_idx = y_idx.reshape(-1)  # numpy 2.0.0 gave it y's shape
+        self.n_features_in_ = X.shape[2]
+        rng = np.random.default_rng(self.random_state)  # resolved here: refits are identical
+        self._initialize_weights(X.shape[2], rng)
+        self._initialize_output(len(self.classes_), rng)
+        self.optimizer_ = make_optimizer(self.optimizer, self.learning_rate)
+        self.loss_curve_, self.validation_scores_, self.grad_norms_ = [], [], []
+        valid = np.arange(X.shape[1]) < lengths[:, None]  # (N, T): False on padding
+        self._noise_std = self.input_noise * float(X[valid].std())
+        self._n_steps = n_epochs * -(-X.shape[0] // self.batch_size)  # batches in all
+        self._step = 0
+        for epoch in range(n_epochs):
+            self.loss_curve_.append(self._train_epoch(X, y_idx, lengths, rng))
+            line = f"epoch {epoch + 1:3d}/{n_epochs}  loss {self.loss_curve_[-1]:.4f}"
+            if validation_data is not None:
+                self.validation_scores_.append(self.score(*validation_data))
+                line += f"  val accuracy {100 * self.validation_scores_[-1]:.1f}%"
+            if verbose:
+                print(line)
+        self.n_iter_ = n_epochs
+        return self
+
+    def _train_epoch(self, X, y, lengths, rng):
+        """One pass over the data in shuffled mini-batches; returns the mean loss."""
+        N = X.shape[0]
+        params = self._params()  # the optimizer updates these arrays in place
+        order = rng.permutation(N)
+        total = 0.0
+        for start in range(0, N, self.batch_size):
+            idx = order[start:start + self.batch_size]
+            X_batch = X[idx]
+            if self._noise_std > 0:  # a fresh noisy copy of the batch every time
+                X_batch = X_batch + self._noise_std * rng.standard_normal(X_batch.shape)
+            loss, grads = self.loss_and_grads(X_batch, y[idx], lengths[idx])
+            if self.clip_norm is None:
+                self.grad_norms_.append(grad_norm(grads))
+            else:  # the norm before clipping
+                self.grad_norms_.append(clip_grad_norm(grads, self.clip_norm))
+            if self.lr_schedule == "cosine":  # from learning_rate down to 0 over training
+                progress = self._step / self._n_steps
+                self.optimizer_.lr = self.learning_rate * 0.5 * (1 + np.cos(np.pi * progress))
+            self.optimizer_.step(params, grads)
+            self._step += 1
+            total += loss * len(idx)
+        return total / N
+
+    # --------------------------------------------------------------- prediction
+    def predict_proba(self, X, lengths=None):
+        """Class probabilities from each sequence's last valid hidden state.
+
+        Parameters
+        ----------
+        X : ndarray of shape (N, T, D)
+        lengths : ndarray of int, shape (N,), optional
+
+        Returns
+        -------
+        proba : ndarray of shape (N, C)
+            Columns in the order of ``classes_``; each row sums to 1.
+        """
+        X, lengths = self._validate_X(X, lengths, fitted=True)
+        h0 = np.zeros((X.shape[0], self.W_h.shape[0]))
+        h, _ = rnn_forward(X, h0, self.W_x, self.W_h, self.B)
+        h_last, _ = last_state_forward(h, lengths)
+        logits, _ = affine_forward(h_last, self.W_y, self.B_y)
+        return softmax(logits)
+
+    def predict(self, X, lengths=None):
+        """The most probable class of each sequence, as one of ``classes_``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (N, T, D)
+        lengths : ndarray of int, shape (N,), optional
+
+        Returns
+        -------
+        y_pred : ndarray of shape (N,)
+        """
+        proba = self.predict_proba(X, lengths)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def score(self, X, y, lengths=None):
+        """Accuracy: the fraction of sequences whose predicted label equals `y`.
+
+        Parameters
+        ----------
+        X : ndarray of shape (N, T, D)
+        y : array-like of shape (N,)
+        lengths : ndarray of int, shape (N,), optional
+
+        Returns
+        -------
+        accuracy : float
+        """
+        y_pred = self.predict(X, lengths)
+        y = self._validate_y(y, y_pred.shape[0])
+        return float(np.mean(y_pred == y))
+
+    # --------------------------------------------------------------- validation
+    def _check_rnn_weights_set(self):
+        if self.W_x is None or self.W_h is None or self.B is None:
+            raise ValueError(
+                "the weights are not set: call fit(X, y) first, or set W_x (D, H), "
+                "W_h (H, H) and B (H,) by hand"
+            )
+
+    def _validate_settings(self):
+        """Check the constructor's settings; fit calls this before touching any weight."""
+        check_positive_int(self.n_nodes, "n_nodes")
+        check_positive_float(self.learning_rate, "learning_rate")
+        check_positive_int(self.batch_size, "batch_size")
+        if not isinstance(self.optimizer, str) or self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}; "
+                             f"got {self.optimizer!r}")
+        if self.lr_schedule not in ("cosine", "constant"):
+            raise ValueError("lr_schedule must be 'cosine' or 'constant'; "
+                             f"got {self.lr_schedule!r}")
+        if self.clip_norm is not None:
+            check_positive_float(self.clip_norm, "clip_norm")
+        check_nonnegative_float(self.input_noise, "input_noise")
+
+    def _validate_X(self, X, lengths, fitted):
+        """X as a finite float array (N, T, D) and lengths as ints (N,); D checked if fitted."""
+        if fitted and getattr(self, "classes_", None) is None:
+            raise ValueError("this classifier is not fitted yet: call fit(X, y) first")
+        X = as_float_array(X, "X")
+        check_ndim(X, 3, "X", "N, T, D")
+        check_nonempty(X, "X", "N, T, D")
+        check_finite(X, "X")
+        if fitted:
+            check_dim(X.shape[2], self.n_features_in_,
+                      "X's last axis (D) must match the data fit was called with")
+        return X, check_lengths(lengths, X.shape[0], X.shape[1])
+
+    def _validate_y(self, y, n):
+        """y as a 1-D array with one label per sequence."""
+        y = np.asarray(y)
+        if y.ndim != 1 or y.shape[0] != n:
+            raise ValueError(
+                f"y must have shape (N,) = ({n},), one label per sequence in X; "
+                f"got shape {y.shape}"
+            )
+        return y

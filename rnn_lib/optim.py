@@ -1,0 +1,205 @@
+"""Gradient-descent optimizers and gradient clipping.
+
+Every optimizer updates a dict of parameter arrays in place from a dict of
+gradients with the same names, and keeps its own state (velocities, running
+averages) per parameter name in ``self.state``. With ``g`` a gradient and
+``lr`` the learning rate, one step of each is::
+
+    SGD       w -= lr * g
+    Momentum  v = momentum * v - lr * g;                   w += v
+    AdaGrad   s += g**2;                                   w -= lr * g / (sqrt(s) + eps)
+    RMSProp   s = rho * s + (1 - rho) * g**2;              w -= lr * g / (sqrt(s) + eps)
+    Adam      m = beta1 * m + (1 - beta1) * g;  v = beta2 * v + (1 - beta2) * g**2
+              w -= lr * (m / (1 - beta1**t)) / (sqrt(v / (1 - beta2**t)) + eps)
+"""
+import numpy as np
+
+from ._validation import check_positive_float
+
+__all__ = ["SGD", "Momentum", "AdaGrad", "RMSProp", "Adam", "OPTIMIZERS",
+           "make_optimizer", "grad_norm", "clip_grad_norm"]
+
+
+class SGD:
+    """Plain stochastic gradient descent: ``w -= lr * g``.
+
+    Parameters
+    ----------
+    lr : float, default 0.01
+        Learning rate.
+    """
+
+    def __init__(self, lr=0.01):
+        self.lr = check_positive_float(lr, "lr")
+        self.state = {}  # parameter name -> dict of that parameter's state arrays
+
+    def step(self, params, grads):
+        """Update every ``params[name]`` in place from ``grads[name]``.
+
+        Parameters
+        ----------
+        params : dict of str to ndarray
+            Updated in place; each must be a floating array.
+        grads : dict of str to ndarray
+            Same names and shapes as `params`.
+        """
+        for name, g in grads.items():
+            if name not in params:
+                raise KeyError(f"grads has {name!r}, which params does not have")
+            w = params[name]
+            if np.shape(g) != np.shape(w):
+                raise ValueError(
+                    f"grads[{name!r}] must have the shape of params[{name!r}], "
+                    f"{np.shape(w)}; got {np.shape(g)}"
+                )
+            self._update(name, w, np.asarray(g))
+
+    def _update(self, name, w, g):
+        w -= self.lr * g
+
+
+class Momentum(SGD):
+    """Gradient descent with a velocity: ``v = momentum * v - lr * g; w += v``.
+
+    Parameters
+    ----------
+    lr : float, default 0.01
+    momentum : float, default 0.9
+        Fraction of the previous velocity kept at each step.
+    """
+
+    def __init__(self, lr=0.01, momentum=0.9):
+        super().__init__(lr)
+        self.momentum = float(momentum)
+
+    def _update(self, name, w, g):
+        s = self.state.setdefault(name, {"v": np.zeros_like(w)})
+        s["v"] *= self.momentum
+        s["v"] -= self.lr * g
+        w += s["v"]
+
+
+class AdaGrad(SGD):
+    """Per-weight step sizes that shrink with the sum of squared gradients.
+
+    Parameters
+    ----------
+    lr : float, default 0.01
+    eps : float, default 1e-8
+        Keeps the division finite while the sum is still 0.
+    """
+
+    def __init__(self, lr=0.01, eps=1e-8):
+        super().__init__(lr)
+        self.eps = float(eps)
+
+    def _update(self, name, w, g):
+        s = self.state.setdefault(name, {"s": np.zeros_like(w)})
+        s["s"] += g * g
+        w -= self.lr * g / (np.sqrt(s["s"]) + self.eps)
+
+
+class RMSProp(SGD):
+    """AdaGrad with a decaying average of squared gradients instead of a sum.
+
+    Parameters
+    ----------
+    lr : float, default 0.001
+    rho : float, default 0.9
+        Decay rate of the running average.
+    eps : float, default 1e-8
+    """
+
+    def __init__(self, lr=0.001, rho=0.9, eps=1e-8):
+        super().__init__(lr)
+        self.rho, self.eps = float(rho), float(eps)
+
+    def _update(self, name, w, g):
+        s = self.state.setdefault(name, {"s": np.zeros_like(w)})
+        s["s"] *= self.rho
+        s["s"] += (1 - self.rho) * g * g
+        w -= self.lr * g / (np.sqrt(s["s"]) + self.eps)
+
+
+class Adam(SGD):
+    """Adam with bias correction, as Algorithm 1 of Kingma & Ba (2015).
+
+    Parameters
+    ----------
+    lr : float, default 0.001
+        The step size alpha.
+    beta1, beta2 : float, default 0.9 and 0.999
+        Decay rates of the first and second moment estimates.
+    eps : float, default 1e-8
+
+    Notes
+    -----
+    The step count t is kept per parameter, with m and v; it is the same for
+    all parameters when every step updates all of them.
+    """
+
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+        super().__init__(lr)
+        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+
+    def _update(self, name, w, g):
+        s = self.state.setdefault(name, {"t": 0, "m": np.zeros_like(w), "v": np.zeros_like(w)})
+        s["t"] += 1
+        t, b1, b2 = s["t"], self.beta1, self.beta2
+        s["m"] *= b1
+        s["m"] += (1 - b1) * g  # biased first moment
+        s["v"] *= b2
+        s["v"] += (1 - b2) * g * g  # biased second raw moment
+        m_hat = s["m"] / (1 - b1**t)  # bias-corrected: the averages start at 0
+        v_hat = s["v"] / (1 - b2**t)
+        w -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+
+OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adagrad": AdaGrad,
+              "rmsprop": RMSProp, "adam": Adam}
+
+
+def make_optimizer(name, lr):
+    """The optimizer called `name` (a key of `OPTIMIZERS`) with learning rate `lr`."""
+    if not isinstance(name, str) or name not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}; got {name!r}")
+    return OPTIMIZERS[name](lr=lr)
+
+
+def grad_norm(grads):
+    """Global norm of all gradients taken as one vector: ``sqrt(sum of every squared entry)``.
+
+    Parameters
+    ----------
+    grads : dict of str to ndarray
+
+    Returns
+    -------
+    norm : float
+    """
+    return float(np.sqrt(sum(float(np.sum(g * g)) for g in grads.values())))
+
+
+def clip_grad_norm(grads, max_norm):
+    """Scale all gradients together, in place, so that their global norm is at most `max_norm`.
+
+    Parameters
+    ----------
+    grads : dict of str to ndarray
+        Modified in place.
+    max_norm : float
+        Largest allowed norm of all gradients taken as one vector.
+
+    Returns
+    -------
+    norm : float
+        The global norm before clipping (inf or nan if a gradient is not finite;
+        then nothing is scaled).
+    """
+    max_norm = check_positive_float(max_norm, "max_norm")
+    norm = grad_norm(grads)
+    if norm > max_norm and np.isfinite(norm):
+        scale = max_norm / norm  # one factor for all: the direction is kept
+        for g in grads.values():
+            g *= scale
+    return norm
