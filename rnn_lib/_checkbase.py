@@ -174,12 +174,12 @@ class Call(NamedTuple):
     not_implemented: bool
 
 
-def safe_call(fn, args, arg_names=None):
-    """Call ``fn(*args)`` with copies of the array arguments; never raises.
+def safe_call(fn, args, arg_names=None, kwargs=None, may_change=()):
+    """Call ``fn(*args, **kwargs)`` with copies of the array arguments; never raises.
 
     Warnings are silenced (NaN and inf in the result are reported instead).
     An argument the function changed in place is reported as an error, by
-    its name in `arg_names`.
+    its name in `arg_names`, unless that name is in `may_change`.
     """
     copies = [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args]
     kept = [np.array(a, copy=True) if isinstance(a, np.ndarray) else None for a in args]
@@ -188,7 +188,7 @@ def safe_call(fn, args, arg_names=None):
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            value = fn(*copies)
+            value = fn(*copies, **(kwargs or {}))
     except NotImplementedError:
         return Call(None, f"`{name}` is not implemented yet: replace the line "
                           "`raise NotImplementedError` with your code, run that cell, then this one.", True)
@@ -197,8 +197,8 @@ def safe_call(fn, args, arg_names=None):
     except BaseException as exc:  # the reader's code may raise anything, even SystemExit
         return Call(None, f"`{name}` raised {type(exc).__name__}: {_short(exc)}{_where(exc)}", False)
     for arg, copy, orig in zip(arg_names, copies, kept):
-        if orig is not None and (copy.shape != orig.shape
-                                 or not np.array_equal(copy, orig, equal_nan=True)):
+        if orig is not None and arg not in may_change and (
+                copy.shape != orig.shape or not np.array_equal(copy, orig, equal_nan=True)):
             return Call(value, f"`{name}` changed its argument {arg} in place; compute new "
                                "arrays instead (e.g. `a = a + b`, not `a += b`).", False)
     return Call(value, None, False)
@@ -218,17 +218,21 @@ def _where(exc):
     return f" (in `{frames[-1].name}`, at `{frames[-1].line.strip()}`)"
 
 
-def unpack(value, names, fn_name):
+def unpack(value, names, fn_name, finite=True):
     """Split a function's return value into named float arrays.
 
     Returns ``(outputs, error)``: a dict name -> value (arrays for every name
-    except ``"cache"``, which may be anything), or None and a message.
+    except ``"cache"``, which may be anything), or None and a message. With
+    ``finite=False``, NaN and inf are let through, for a check that compares
+    them with what a classic mistake gives (an overflow, say).
     """
     n = len(names)
     expected = ", ".join(names)
     if value is None:
         return None, f"`{fn_name}` returned None: did you forget `return {expected}`?"
     if n == 1:
+        if isinstance(value, tuple):
+            return None, f"`{fn_name}` returned {len(value)} values; it must return one: `return {expected}`"
         value = (value,)
     elif isinstance(value, np.ndarray):
         return None, (f"`{fn_name}` returned one array of shape {value.shape}; "
@@ -250,7 +254,8 @@ def unpack(value, names, fn_name):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 arr = as_float_array(v, name).astype(np.float64)
-            check_finite(arr, name)
+            if finite:
+                check_finite(arr, name)
         except (TypeError, ValueError) as exc:
             return None, f"`{fn_name}`: {exc}"
         except Exception as exc:  # an odd object whose conversion fails in its own way
@@ -259,11 +264,15 @@ def unpack(value, names, fn_name):
     return outputs, None
 
 
-def call_and_unpack(report, fn, args, names, arg_names=None):
-    """Call the reader's `fn` and unpack its outputs; on any failure add a line, return None."""
-    call = safe_call(fn, args, arg_names)
+def call_and_unpack(report, fn, args, names, arg_names=None, kwargs=None, may_change=(),
+                    finite=True):
+    """Call the reader's `fn` and unpack its outputs; on any failure add a line, return None.
+
+    `kwargs` and `may_change` go to `safe_call`, `finite` to `unpack`.
+    """
+    call = safe_call(fn, args, arg_names, kwargs, may_change)
     if call.error is None:
-        outputs, error = unpack(call.value, names, function_name(fn))
+        outputs, error = unpack(call.value, names, function_name(fn), finite)
         if error is None:
             return outputs
     else:
@@ -289,15 +298,31 @@ def never_raises(check):
 
 
 def close(actual, expected):
-    return actual.shape == expected.shape and np.allclose(actual, expected, rtol=RTOL, atol=ATOL)
+    """Same shape, NaN or inf in the same places, and the other values close.
+
+    NaN and inf count as one: whether mistaken code that overflows ends with
+    one or the other depends on how it is written, not on the mistake.
+    """
+    if actual.shape != expected.shape:
+        return False
+    finite = np.isfinite(actual)
+    return bool(np.array_equal(finite, np.isfinite(expected))
+                and np.allclose(actual[finite], expected[finite], rtol=RTOL, atol=ATOL))
 
 
 def describe(name, actual, expected):
     """One line on how `actual` differs from `expected`."""
     if actual.shape != expected.shape:
         return f"{name}: expected shape {expected.shape}, got {actual.shape}"
-    err = float(np.max(np.abs(actual - expected)))
-    text = f"{name}: shape {actual.shape} is right, values are not (max abs error {err:.1e})"
+    if actual.ndim == 0:  # one number, e.g. a loss
+        return f"{name}: expected {float(expected):.6f}, got {float(actual):.6f}"
+    bad = actual.size - int(np.count_nonzero(np.isfinite(actual)))
+    if bad:
+        text = (f"{name}: shape {actual.shape} is right, but {bad} of its {actual.size} values "
+                "are NaN or inf")
+    else:
+        err = float(np.max(np.abs(actual - expected)))
+        text = f"{name}: shape {actual.shape} is right, values are not (max abs error {err:.1e})"
     if actual.size <= 8:
         show = lambda a: np.array2string(a.ravel(), precision=6, suppress_small=True)  # noqa: E731
         text += f"; expected {show(expected)}, got {show(actual)}"
@@ -305,14 +330,16 @@ def describe(name, actual, expected):
 
 
 def compare_outputs(report, label, actual, expected, inputs=None, mistakes=(), reminders=None,
-                    quiet=False, ok_text=None):
+                    quiet=False, ok_text=None, strict=False):
     """Compare named outputs with their expected values; add a line to `report`.
 
     When some are wrong, each mistake in `mistakes` is applied to `inputs`;
     a mistake is named when it changes a wrong output exactly into what came
-    back. Without a match, `reminders` (name -> formula) say how each wrong
-    output is computed. Success adds the line `ok_text` (default: `label`),
-    or none with `quiet`. Returns True when everything matched.
+    back. With `strict`, only when it accounts for every output it changes,
+    and not when earlier mistakes explained all of those already. Without a
+    match, `reminders` (name -> formula) say how each wrong output is
+    computed. Success adds the line `ok_text` (default: `label`), or none with
+    `quiet`. Returns True when everything matched.
     """
     wrong = [n for n in expected if not close(actual[n], expected[n])]
     if not wrong:
@@ -323,9 +350,9 @@ def compare_outputs(report, label, actual, expected, inputs=None, mistakes=(), r
     explained = set()
     for mistake in mistakes:
         variant = mistake.apply(**inputs)
-        hits = [n for n in wrong if n in variant and not close(variant[n], expected[n])
-                and close(actual[n], variant[n])]
-        if not hits:
+        changed = [n for n in expected if n in variant and not close(variant[n], expected[n])]
+        hits = [n for n in changed if n in wrong and close(actual[n], variant[n])]
+        if not hits or strict and (hits != changed or explained.issuperset(hits)):
             continue
         explained.update(hits)
         if mistake.key in report.mistakes:

@@ -447,10 +447,11 @@ def test_html_escapes_and_marks_code():
 
 
 def test_exercises_registry_maps_names_to_checks_functions_and_points():
-    assert list(EXERCISES) == ["rnn_step_forward", "rnn_forward", "rnn_step_backward", "rnn_backward"]
+    rnn = ["rnn_step_forward", "rnn_forward", "rnn_step_backward", "rnn_backward"]
+    assert list(EXERCISES)[:4] == rnn  # the training chapter's follow (tests/test_checks_training.py)
     found = {"my_rnn_step_forward": my_rnn_step_forward, "my_rnn_forward": my_rnn_forward,
              "my_rnn_step_backward": my_rnn_step_backward, "my_rnn_backward": my_rnn_backward}
-    for name, (check, functions, points) in EXERCISES.items():
+    for name, (check, functions, points) in ((n, EXERCISES[n]) for n in rnn):
         assert all(f.startswith("my_") for f in functions)
         assert points > 0
         assert check(*(found[f] for f in functions)).passed, name
