@@ -6,6 +6,7 @@ hand-made notebooks that each try one way to break or fool it.
 """
 import csv
 import hashlib
+import re
 import secrets
 import subprocess
 import sys
@@ -128,6 +129,14 @@ def test_stubs_raise_a_friendly_not_implemented_error(chapter):
                     namespace[name](*[None] * namespace[name].__code__.co_argcount)
                 called.add(name)
     assert called == set(chapter.functions)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.relpath.stem)
+def test_prose_is_true_in_the_student_edition_too(chapter):
+    """A student edition shows its exercise cells: the text may not call them hidden."""
+    prose = "\n".join(c.source for c in nbformat.read(chapter.path, as_version=4).cells
+                      if c.cell_type == "markdown")
+    assert not re.search(r"hidden (cell|in the cell)|solution is hidden|click to show", prose, re.I)
 
 
 def test_stub_keeps_code_around_the_block_and_its_indentation():
