@@ -383,7 +383,8 @@ def test_returning_the_state_too_is_pointed_out():
     def with_state(w, g, state, **settings):
         return student_adam_step(w, g, state, **settings), state
 
-    assert "`with_state` returned 2 values; it must return one: `return w`" in str(check_adam_step(with_state))
+    text = str(check_adam_step(with_state))
+    assert "`with_state` returned 2 values; it must return one: `return w`" in text
 
 
 def test_nan_without_a_known_cause_gets_a_reminder():
