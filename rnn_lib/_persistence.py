@@ -18,6 +18,7 @@ Every entry is read with ``allow_pickle=False``: a file can never run code.
 import contextlib
 import json
 import os
+import shutil
 import uuid
 import zipfile
 import zlib
@@ -62,11 +63,18 @@ def save_model(model, path):
     # np.savez(path) would append ".npz" to a path without it; writing to an
     # open file keeps the name the caller chose. A temporary file next to the
     # target, renamed over it at the end, never leaves half a file behind.
-    tmp = f"{path}.{uuid.uuid4().hex[:12]}.tmp"
+    target = os.path.realpath(path)  # through a symlink, as open(path, "wb") writes
+    tmp = f"{target}.{uuid.uuid4().hex[:12]}.tmp"
     try:
-        with open(tmp, "xb") as f:
+        f = open(tmp, "xb")
+    except OSError as exc:  # name the caller's path, not the temporary one
+        raise type(exc)(exc.errno, exc.strerror, path) from None
+    try:
+        with f:
             np.savez(f, **arrays)
-        os.replace(tmp, path)
+        if os.path.exists(target):
+            shutil.copymode(target, tmp)  # an existing file keeps its permissions
+        os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.remove(tmp)

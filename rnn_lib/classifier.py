@@ -386,8 +386,9 @@ class ScratchSimpleRNNClassifier:
         The file holds the settings, the weights, ``classes_`` and the training
         record, and no pickled object; `load` reads it back. It is written at
         exactly `path` (no ".npz" is appended) and replaces an existing file
-        there, as ``open(path, "wb")`` would; the old file stays intact until
-        the new one is complete.
+        there, as ``open(path, "wb")`` would (through a symlink, keeping the
+        file's permissions); the old file stays intact until the new one is
+        complete, so a failed save loses nothing.
 
         Parameters
         ----------

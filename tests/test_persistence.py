@@ -91,6 +91,25 @@ def test_save_replaces_an_existing_file(tmp_path):
     assert ScratchSimpleRNNClassifier.load(path).n_nodes == 2
 
 
+def test_save_writes_through_a_symlink_and_keeps_the_file_mode(tmp_path):
+    model, X, _ = fit([0, 1])
+    real = tmp_path / "real.npz"
+    real.write_bytes(b"old")
+    real.chmod(0o600)
+    link = tmp_path / "link.npz"
+    link.symlink_to(real)
+    model.save(link)
+    assert link.is_symlink() and (real.stat().st_mode & 0o777) == 0o600
+    np.testing.assert_array_equal(ScratchSimpleRNNClassifier.load(real).predict(X), model.predict(X))
+
+
+def test_save_into_a_missing_folder_names_the_path_given(tmp_path):
+    model, *_ = fit([0, 1])
+    path = tmp_path / "no" / "such" / "m.npz"
+    with pytest.raises(FileNotFoundError, match=r"No such file or directory: .*no/such/m\.npz'$"):
+        model.save(path)
+
+
 def test_a_failed_save_leaves_the_old_file_intact(tmp_path):
     a, X, _ = fit([0, 1])
     path = tmp_path / "m.npz"
