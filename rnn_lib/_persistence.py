@@ -107,7 +107,8 @@ def _read(cls, npz, name):
         raise ModelFileError(
             f"{name} is an .npz file, but not a model written by "
             f"ScratchSimpleRNNClassifier.save: expected an entry '__kind__' = {KIND!r}; "
-            f"the file holds {len(files)} entries: {listing or 'none'}"
+            f"the file holds {len(files)} {'entry' if len(files) == 1 else 'entries'}: "
+            f"{listing or 'none'}"
         )
     kind = _entry(npz, "__kind__", name, "U", ())
     if str(kind) != KIND:

@@ -247,7 +247,7 @@ def test_load_rejects_a_zip_that_is_not_an_npz(tmp_path):
     path = tmp_path / "archive.zip"
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("readme.txt", "hello")
-    with pytest.raises(ModelFileError, match="is an .npz file, but not a model.*1 entries: readme.txt"):
+    with pytest.raises(ModelFileError, match="is an .npz file, but not a model.*1 entry: readme.txt"):
         ScratchSimpleRNNClassifier.load(path)
 
 
