@@ -13,6 +13,7 @@ Weights follow the book's math: ``W_x (D, H)``, ``W_h (H, H)``, ``B (H,)``,
 """
 from .classifier import ScratchSimpleRNNClassifier
 from .datasets import load_digit_sequences
+from .exceptions import DivergenceError, ModelFileError, NotFittedError
 from .layers import (
     AffineCache,
     LastStateCache,
@@ -38,6 +39,9 @@ __all__ = [
     "AdaGrad",
     "Adam",
     "AffineCache",
+    "DivergenceError",
+    "ModelFileError",
+    "NotFittedError",
     "LastStateCache",
     "Momentum",
     "RMSProp",

@@ -13,7 +13,16 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import as_float_array, check_dim, check_lengths, check_ndim, result_dtype
+from ._validation import (
+    as_float_array,
+    check_cache,
+    check_dim,
+    check_finite,
+    check_lengths,
+    check_ndim,
+    check_nonempty,
+    result_dtype,
+)
 
 __all__ = [
     "AffineCache",
@@ -55,11 +64,16 @@ def affine_forward(x, W, b):
     cache : AffineCache
     """
     x, W, b = (as_float_array(a, name) for a, name in ((x, "x"), (W, "W"), (b, "b")))
+    if x.ndim not in (2, 3):
+        raise ValueError(f"x must have shape (N, H) or (N, T, H); got shape {x.shape}")
     check_ndim(W, 2, "W", "H, C")
     check_ndim(b, 1, "b", "C,")
-    check_dim(x.shape[-1] if x.ndim else 0, W.shape[0],
-              "x's last axis (H) must match W's first axis (H)")
+    check_dim(x.shape[-1], W.shape[0], "x's last axis (H) must match W's first axis (H)")
     check_dim(b.shape[0], W.shape[1], "b's length (C) must match W's second axis (C)")
+    check_nonempty(x, "x", "N, H" if x.ndim == 2 else "N, T, H")
+    check_nonempty(W, "W", "H, C")
+    for arr, name in ((x, "x"), (W, "W"), (b, "b")):
+        check_finite(arr, name)
     dtype = result_dtype(x, W, b)
     x, W, b = (a.astype(dtype, copy=False) for a in (x, W, b))
     return x @ W + b, AffineCache(x, W)
@@ -79,7 +93,7 @@ def affine_backward(dout, cache):
     dW : ndarray of shape (H, C)
     db : ndarray of shape (C,)
     """
-    x, W = cache
+    x, W = check_cache(cache, AffineCache, "affine_forward", {"W": "H, C"})
     dout = as_float_array(dout, "dout").astype(x.dtype, copy=False)
     expected = x.shape[:-1] + (W.shape[1],)
     if dout.shape != expected:
@@ -110,6 +124,7 @@ def last_state_forward(h, lengths=None):
     """
     h = as_float_array(h, "h")
     check_ndim(h, 3, "h", "N, T, H")
+    check_nonempty(h, "h", "N, T, H")
     N, T, _ = h.shape
     lengths = check_lengths(lengths, N, T)
     return h[np.arange(N), lengths - 1], LastStateCache(lengths, h.shape, h.dtype)
@@ -129,7 +144,8 @@ def last_state_backward(dh_last, cache):
         ``dh_last[n]`` at step ``lengths[n] - 1`` and zero elsewhere; padded
         steps, after the last valid one, get no gradient.
     """
-    lengths, shape, dtype = cache
+    lengths, shape, dtype = check_cache(cache, LastStateCache, "last_state_forward",
+                                        {"lengths": "N"})
     N, T, H = shape
     dh_last = as_float_array(dh_last, "dh_last")
     if dh_last.shape != (N, H):

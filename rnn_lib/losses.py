@@ -36,6 +36,7 @@ def log_softmax(logits):
         ``z - logsumexp(z)``; the shift by the row maximum leaves the value
         unchanged and keeps ``exp`` from overflowing.
     """
+    logits = _check_logits(logits, "..., C")  # finite floats, at least one class
     z = logits - logits.max(axis=-1, keepdims=True)  # largest entry of each row is 0
     return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
 
@@ -51,7 +52,6 @@ def softmax(logits):
     -------
     p : ndarray of the shape of `logits`, each row summing to 1
     """
-    logits = as_float_array(logits, "logits")
     return np.exp(log_softmax(logits))
 
 
@@ -128,9 +128,13 @@ def temporal_softmax_cross_entropy(logits, y, mask=None):
 
 
 def _check_logits(logits, letters):
-    """Logits as a finite float array with the axes named in `letters`."""
+    """Logits as a finite float array with the axes named in `letters` ("..., C": any number)."""
     logits = as_float_array(logits, "logits")
-    check_ndim(logits, len(letters.split(",")), "logits", letters)
+    if not letters.startswith("..."):
+        check_ndim(logits, len(letters.split(",")), "logits", letters)
+    elif logits.ndim == 0:
+        raise ValueError(f"logits must have shape ({letters}), with C on the last axis; "
+                         f"got a scalar, shape ()")
     check_nonempty(logits, "logits", letters)
     check_finite(logits, "logits")
     return logits

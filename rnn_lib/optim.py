@@ -14,7 +14,15 @@ averages) per parameter name in ``self.state``. With ``g`` a gradient and
 """
 import numpy as np
 
-from ._validation import check_positive_float
+from ._validation import (
+    as_float_array,
+    check_array_dict,
+    check_finite,
+    check_fraction,
+    check_positive_float,
+    inputs_trusted,
+)
+from .exceptions import DivergenceError
 
 __all__ = ["SGD", "Momentum", "AdaGrad", "RMSProp", "Adam", "OPTIMIZERS",
            "make_optimizer", "grad_norm", "clip_grad_norm"]
@@ -41,18 +49,12 @@ class SGD:
         params : dict of str to ndarray
             Updated in place; each must be a floating array.
         grads : dict of str to ndarray
-            Same names and shapes as `params`.
+            Same names and shapes as `params`, finite.
         """
+        if not inputs_trusted():  # fit's loop passes its own arrays, checked once
+            grads = _checked_grads(params, grads)
         for name, g in grads.items():
-            if name not in params:
-                raise KeyError(f"grads has {name!r}, which params does not have")
-            w = params[name]
-            if np.shape(g) != np.shape(w):
-                raise ValueError(
-                    f"grads[{name!r}] must have the shape of params[{name!r}], "
-                    f"{np.shape(w)}; got {np.shape(g)}"
-                )
-            self._update(name, w, np.asarray(g))
+            self._update(name, params[name], g)
 
     def _update(self, name, w, g):
         w -= self.lr * g
@@ -70,7 +72,7 @@ class Momentum(SGD):
 
     def __init__(self, lr=0.01, momentum=0.9):
         super().__init__(lr)
-        self.momentum = float(momentum)
+        self.momentum = check_fraction(momentum, "momentum")
 
     def _update(self, name, w, g):
         s = self.state.setdefault(name, {"v": np.zeros_like(w)})
@@ -91,7 +93,7 @@ class AdaGrad(SGD):
 
     def __init__(self, lr=0.01, eps=1e-8):
         super().__init__(lr)
-        self.eps = float(eps)
+        self.eps = check_positive_float(eps, "eps")
 
     def _update(self, name, w, g):
         s = self.state.setdefault(name, {"s": np.zeros_like(w)})
@@ -112,7 +114,8 @@ class RMSProp(SGD):
 
     def __init__(self, lr=0.001, rho=0.9, eps=1e-8):
         super().__init__(lr)
-        self.rho, self.eps = float(rho), float(eps)
+        self.rho = check_fraction(rho, "rho")
+        self.eps = check_positive_float(eps, "eps")
 
     def _update(self, name, w, g):
         s = self.state.setdefault(name, {"s": np.zeros_like(w)})
@@ -140,7 +143,9 @@ class Adam(SGD):
 
     def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
         super().__init__(lr)
-        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+        self.beta1 = check_fraction(beta1, "beta1")
+        self.beta2 = check_fraction(beta2, "beta2")
+        self.eps = check_positive_float(eps, "eps")
 
     def _update(self, name, w, g):
         s = self.state.setdefault(name, {"t": 0, "m": np.zeros_like(w), "v": np.zeros_like(w)})
@@ -153,6 +158,31 @@ class Adam(SGD):
         m_hat = s["m"] / (1 - b1**t)  # bias-corrected: the averages start at 0
         v_hat = s["v"] / (1 - b2**t)
         w -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+
+def _checked_grads(params, grads):
+    """The gradients as float arrays of their parameters' shapes, all finite, else raise."""
+    check_array_dict(params, "params")
+    check_array_dict(grads, "grads")
+    checked = {}  # every gradient is checked before any weight moves
+    for name, g in grads.items():
+        if name not in params:
+            raise KeyError(f"grads has {name!r}, which params does not have")
+        w = params[name]
+        if not isinstance(w, np.ndarray) or w.dtype.kind != "f":
+            # w -= ... on a list or an int array would not update it in place
+            got = f"dtype {w.dtype}" if isinstance(w, np.ndarray) else type(w).__name__
+            raise TypeError(f"params[{name!r}] must be a float ndarray, updated in "
+                            f"place; got {got}")
+        g = as_float_array(g, f"grads[{name!r}]")
+        if g.shape != w.shape:
+            raise ValueError(
+                f"grads[{name!r}] must have the shape of params[{name!r}], "
+                f"{w.shape}; got {g.shape}"
+            )
+        check_finite(g, f"grads[{name!r}]")  # one NaN step would ruin every weight
+        checked[name] = g
+    return checked
 
 
 OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adagrad": AdaGrad,
@@ -177,6 +207,7 @@ def grad_norm(grads):
     -------
     norm : float
     """
+    check_array_dict(grads, "grads")
     return float(np.sqrt(sum(float(np.sum(g * g)) for g in grads.values())))
 
 
@@ -193,13 +224,29 @@ def clip_grad_norm(grads, max_norm):
     Returns
     -------
     norm : float
-        The global norm before clipping (inf or nan if a gradient is not finite;
-        then nothing is scaled).
+        The global norm before clipping.
+
+    Raises
+    ------
+    DivergenceError
+        If the norm is inf or NaN: no scale factor can repair such gradients.
     """
     max_norm = check_positive_float(max_norm, "max_norm")
     norm = grad_norm(grads)
-    if norm > max_norm and np.isfinite(norm):
+    if not np.isfinite(norm):  # NaN or inf: stop before it reaches the weights
+        raise DivergenceError(_non_finite_message(grads, norm))
+    if norm > max_norm:
         scale = max_norm / norm  # one factor for all: the direction is kept
         for g in grads.values():
             g *= scale
     return norm
+
+
+def _non_finite_message(grads, norm):
+    """Which gradients are not finite, or that their squares overflow, and what it means."""
+    bad = [f"grads[{name!r}] holds {int(np.size(g) - np.isfinite(g).sum())} NaN or inf value(s)"
+           for name, g in grads.items() if not np.isfinite(g).all()]
+    what = "; ".join(bad) or "the squares of the gradients overflow float64"
+    return (f"cannot clip gradients whose global norm is {norm}: {what}. Gradients this "
+            "large or not finite mean that the training has diverged (a learning rate "
+            "too large?) or that the backward pass has a bug")

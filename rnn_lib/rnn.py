@@ -15,6 +15,7 @@ import numpy as np
 
 from ._validation import (
     as_float_array,
+    check_cache,
     check_dim,
     check_finite,
     check_ndim,
@@ -51,6 +52,11 @@ class RNNCache(NamedTuple):
     h: np.ndarray  #: (N, T, H) every hidden state
     W_x: np.ndarray  #: (D, H)
     W_h: np.ndarray  #: (H, H)
+
+
+# The axes of each cache field, so that a cache built by hand is checked too.
+_STEP_CACHE_AXES = {"x": "N, D", "h_prev": "N, H", "h_next": "N, H", "W_x": "D, H", "W_h": "H, H"}
+_CACHE_AXES = {"x": "N, T, D", "h0": "N, H", "h": "N, T, H", "W_x": "D, H", "W_h": "H, H"}
 
 
 def _prepare(x, h_prev, W_x, W_h, B, x_letters, h_name):
@@ -116,7 +122,8 @@ def rnn_step_backward(dh_next, cache):
     dW_h : ndarray of shape (H, H)
     dB : ndarray of shape (H,)
     """
-    x, h_prev, h_next, W_x, W_h = cache
+    x, h_prev, h_next, W_x, W_h = check_cache(
+        cache, RNNStepCache, "rnn_step_forward", _STEP_CACHE_AXES)
     dh_next = _check_upstream(dh_next, h_next.shape, "dh_next", "N, H", h_next.dtype)
     da = dh_next * (1 - h_next * h_next)  # tanh' from the cached output, not from a
     return da @ W_x.T, da @ W_h.T, x.T @ da, h_prev.T @ da, da.sum(axis=0)
@@ -183,7 +190,7 @@ def rnn_backward(dh, cache):
     ``da_t = dL/dh_t * (1 - h_t**2)``, the weight gradients are sums over
     all steps: ``dW_x = sum_t x_t.T @ da_t``, ``dW_h = sum_t h_{t-1}.T @ da_t``.
     """
-    x, h0, h, W_x, W_h = cache
+    x, h0, h, W_x, W_h = check_cache(cache, RNNCache, "rnn_forward", _CACHE_AXES)
     N, T, H = h.shape
     D = x.shape[2]
     dh = _check_upstream(dh, h.shape, "dh", "N, T, H", h.dtype)

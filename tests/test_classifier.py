@@ -86,6 +86,23 @@ def test_same_random_state_gives_bit_identical_model():
     assert a.loss_curve_ == b.loss_curve_
 
 
+@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+def test_same_random_state_is_bit_identical_for_every_optimizer_with_lengths(optimizer):
+    X, y = memory_task(N=50)
+    lengths = np.random.default_rng(9).integers(1, X.shape[1] + 1, size=len(X))
+
+    def train():
+        return small_model(optimizer=optimizer).fit(X, y, n_epochs=2, lengths=lengths,
+                                                     validation_data=(X, y, lengths))
+
+    a, b = train(), train()
+    for name in ("W_x", "W_h", "B", "W_y", "B_y"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+    assert a.loss_curve_ == b.loss_curve_ and a.grad_norms_ == b.grad_norms_
+    assert a.validation_scores_ == b.validation_scores_
+    np.testing.assert_array_equal(a.predict_proba(X, lengths), b.predict_proba(X, lengths))
+
+
 def test_fitting_twice_gives_the_same_model():
     X, y = memory_task(N=60)
     model = small_model().fit(X, y, n_epochs=3)

@@ -3,8 +3,21 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rnn_lib import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
-from rnn_lib.gradcheck import numerical_gradient_array, relative_error
+from rnn_lib import (
+    ScratchSimpleRNNClassifier,
+    affine_backward,
+    affine_forward,
+    last_state_backward,
+    last_state_forward,
+    log_softmax,
+    rnn_backward,
+    rnn_forward,
+    rnn_step_backward,
+    rnn_step_forward,
+    softmax,
+    softmax_cross_entropy,
+)
+from rnn_lib.gradcheck import numerical_gradient, numerical_gradient_array, relative_error
 
 dims = st.integers(min_value=1, max_value=5)
 seeds = st.integers(min_value=0, max_value=2**32 - 1)
@@ -95,3 +108,122 @@ def test_sequences_in_a_batch_do_not_interact(N, T, D, H, seed):
     np.testing.assert_allclose(h_sub, h[rows], rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(dx_sub, dx[rows], rtol=1e-10, atol=1e-13)
     np.testing.assert_allclose(dh0_sub, dh0[rows], rtol=1e-10, atol=1e-13)
+
+
+# ------------------------------------------------------------------ layers
+@given(dims, dims, dims, dims, st.booleans(), seeds)
+def test_affine_shapes_and_gradients(N, T, H, C, with_time, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((N, T, H) if with_time else (N, H))
+    W, b = rng.standard_normal((H, C)), rng.standard_normal(C)
+    out, cache = affine_forward(x, W, b)
+    assert out.shape == x.shape[:-1] + (C,)
+    dout = rng.standard_normal(out.shape)
+    args = [x, W, b]
+    for i, analytic in enumerate(affine_backward(dout, cache)):
+        assert analytic.shape == args[i].shape
+
+        def f(v, i=i):
+            a = list(args)
+            a[i] = v
+            return affine_forward(*a)[0]
+
+        assert_gradient_matches(analytic, numerical_gradient_array(f, args[i], dout))
+
+
+@st.composite
+def hidden_states_and_lengths(draw):
+    N, T, H = draw(dims), draw(dims), draw(dims)
+    lengths = np.array(draw(st.lists(st.integers(1, T), min_size=N, max_size=N)))
+    h = np.random.default_rng(draw(seeds)).standard_normal((N, T, H))
+    return h, lengths
+
+
+@given(hidden_states_and_lengths(), seeds)
+def test_last_state_picks_the_last_valid_step_and_sends_no_gradient_to_padding(case, seed):
+    h, lengths = case
+    N, T, H = h.shape
+    h_last, cache = last_state_forward(h, lengths)
+    for n in range(N):
+        np.testing.assert_array_equal(h_last[n], h[n, lengths[n] - 1])
+    dh_last = np.random.default_rng(seed).standard_normal((N, H))
+    dh = last_state_backward(dh_last, cache)
+    assert dh.shape == (N, T, H)
+    padding = np.arange(T) >= lengths[:, None]  # (N, T)
+    assert not dh[padding].any()
+    numeric = numerical_gradient_array(lambda v: last_state_forward(v, lengths)[0], h, dh_last)
+    assert_gradient_matches(dh, numeric)
+
+
+# ------------------------------------------------------------------ losses
+@st.composite
+def logits_and_labels(draw, scale=st.sampled_from([0.1, 1.0, 10.0])):
+    N, C = draw(dims), draw(dims)
+    rng = np.random.default_rng(draw(seeds))
+    return draw(scale) * rng.standard_normal((N, C)), rng.integers(0, C, size=N)
+
+
+@given(logits_and_labels())
+def test_softmax_cross_entropy_gradient_matches_centered_differences(case):
+    logits, y = case
+    loss, dlogits = softmax_cross_entropy(logits, y)
+    assert loss >= 0
+    numeric = numerical_gradient(lambda _: softmax_cross_entropy(logits, y)[0], logits)
+    assert_gradient_matches(dlogits, numeric)
+
+
+@given(logits_and_labels(scale=st.sampled_from([1e3, 1e100, 1e300])))
+def test_softmax_and_cross_entropy_stay_finite_for_huge_logits(case):
+    logits, y = case
+    logits = np.clip(logits, -1e300, 1e300)  # differences stay below float64's maximum
+    p = softmax(logits)
+    assert np.isfinite(p).all() and (p >= 0).all()
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-12)
+    loss, dlogits = softmax_cross_entropy(logits, y)
+    assert np.isfinite(loss) and loss >= 0
+    assert np.isfinite(dlogits).all()
+    np.testing.assert_allclose(dlogits.sum(axis=1), 0.0, atol=1e-12)  # (p - onehot) / N
+
+
+@given(logits_and_labels(), st.floats(-1e3, 1e3))
+def test_shifting_a_row_of_logits_changes_nothing(case, shift):
+    logits, y = case
+    shifted = logits + shift
+    np.testing.assert_allclose(softmax(shifted), softmax(logits), rtol=1e-9, atol=1e-15)
+    np.testing.assert_allclose(log_softmax(shifted), log_softmax(logits), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(softmax_cross_entropy(shifted, y)[0],
+                               softmax_cross_entropy(logits, y)[0], rtol=1e-9, atol=1e-9)
+
+
+# -------------------------------------------------------------- classifier
+@st.composite
+def classifier_case(draw):
+    N, T, D, H = draw(st.integers(2, 6)), draw(dims), draw(dims), draw(dims)
+    C = draw(st.integers(2, N))
+    rng = np.random.default_rng(draw(seeds))
+    X = rng.standard_normal((N, T, D))
+    y = np.arange(N) % C  # every class at least once
+    lengths = rng.integers(1, T + 1, size=N)
+    junk = rng.uniform(-5, 5, size=X.shape)
+    model = ScratchSimpleRNNClassifier(n_nodes=H, random_state=0, batch_size=4)
+    return model.fit(X, y, n_epochs=1, lengths=lengths), X, lengths, junk
+
+
+@given(classifier_case())
+def test_predict_proba_rows_are_distributions_over_classes(case):
+    model, X, lengths, _ = case
+    proba = model.predict_proba(X, lengths)
+    assert proba.shape == (len(X), len(model.classes_))
+    assert (proba >= 0).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
+    np.testing.assert_array_equal(model.predict(X, lengths), model.classes_[proba.argmax(axis=1)])
+
+
+@given(classifier_case())
+def test_predict_proba_ignores_whatever_fills_the_padding(case):
+    model, X, lengths, junk = case
+    padding = np.arange(X.shape[1]) >= lengths[:, None]  # (N, T)
+    X_junk = X.copy()
+    X_junk[padding] = junk[padding]
+    np.testing.assert_array_equal(model.predict_proba(X_junk, lengths), model.predict_proba(X, lengths))
+
