@@ -49,7 +49,7 @@ from ._training_mistakes import (
     CE_REMINDERS,
     CE_UNDERFLOW_MISTAKES,
 )
-from .gradcheck import numerical_gradient, numerical_gradient_array, relative_error
+from .gradcheck import numerical_gradient, numerical_gradients, relative_error
 from .losses import softmax_cross_entropy
 from .optim import Adam
 from .rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
@@ -135,13 +135,8 @@ def _sizes(p):
 
 # ---------------------------------------------------------------- helpers
 def _numerical_grads(forward, args, upstream, names):
-    """Centered-difference gradients of ``sum(forward(*args)[0] * upstream)`` for every arg."""
-    grads = {}
-    for i, name in enumerate(names):
-        def f(v, i=i):
-            return forward(*args[:i], v, *args[i + 1:])[0]
-        grads[name] = numerical_gradient_array(f, args[i].astype(np.float64), upstream)
-    return grads
+    """Centered-difference gradients of ``sum(forward(*args)[0] * upstream)``, by name."""
+    return dict(zip(names, numerical_gradients(forward, args, upstream)))
 
 
 def _compare_with_numerical(report, label, actual, numeric):

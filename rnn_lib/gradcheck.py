@@ -6,7 +6,12 @@ agrees to a relative error around 1e-10, a wrong one to 1e-2 or worse.
 """
 import numpy as np
 
-__all__ = ["numerical_gradient", "numerical_gradient_array", "relative_error"]
+__all__ = [
+    "numerical_gradient",
+    "numerical_gradient_array",
+    "numerical_gradients",
+    "relative_error",
+]
 
 
 def numerical_gradient(f, x, eps=1e-6):
@@ -57,6 +62,36 @@ def numerical_gradient_array(f, x, df, eps=1e-6):
     grad : ndarray of the shape of `x`
     """
     return numerical_gradient(lambda v: np.sum(f(v) * df), x, eps)
+
+
+def numerical_gradients(forward, args, dout, eps=1e-6):
+    """Gradients of ``sum(forward(*args)[0] * dout)`` with respect to every argument.
+
+    What a backward pass returns for a forward function of the book's shape
+    ``forward(*args) -> (out, cache)``, given the upstream gradient `dout`.
+
+    Parameters
+    ----------
+    forward : callable
+        ``forward(*args) -> (out, cache)``, `out` of the shape of `dout`.
+    args : sequence of ndarray
+        The arguments; each is perturbed as a float64 copy, never in place.
+    dout : ndarray
+    eps : float, default 1e-6
+
+    Returns
+    -------
+    grads : list of ndarray
+        One gradient per argument, in the order of `args`.
+    """
+    args = list(args)
+    grads = []
+    for i in range(len(args)):
+        def f(v, i=i):
+            return forward(*args[:i], v, *args[i + 1:])[0]
+
+        grads.append(numerical_gradient_array(f, np.array(args[i], dtype=np.float64), dout, eps))
+    return grads
 
 
 def relative_error(a, b):

@@ -2,7 +2,12 @@
 import numpy as np
 import pytest
 
-from rnn_lib.gradcheck import numerical_gradient, numerical_gradient_array, relative_error
+from rnn_lib.gradcheck import (
+    numerical_gradient,
+    numerical_gradient_array,
+    numerical_gradients,
+    relative_error,
+)
 
 
 def test_numerical_gradient_of_a_cubic_matches_its_derivative():
@@ -48,3 +53,26 @@ def test_relative_error_is_small_for_a_right_gradient_and_large_for_a_wrong_one(
 def test_relative_error_rejects_different_shapes():
     with pytest.raises(ValueError, match=r"same shape; got \(3,\) and \(1, 3\)"):
         relative_error(np.zeros(3), np.zeros((1, 3)))
+
+
+def test_numerical_gradients_of_every_argument_leave_the_arguments_unchanged():
+    x = np.array([[1.0, -2.0]])
+    W = np.array([[0.5, 1.0, -1.0], [2.0, 0.0, 0.25]])
+
+    def forward(x, W):
+        return x @ W, None
+
+    dout = np.array([[1.0, -1.0, 2.0]])
+    x_before, W_before = x.copy(), W.copy()
+    dx, dW = numerical_gradients(forward, [x, W], dout)
+    np.testing.assert_allclose(dx, dout @ W.T, rtol=1e-8)
+    np.testing.assert_allclose(dW, x.T @ dout, rtol=1e-8)
+    np.testing.assert_array_equal(x, x_before)
+    np.testing.assert_array_equal(W, W_before)
+
+
+def test_numerical_gradients_work_in_float64_for_float32_arguments():
+    x = np.array([[0.3, -0.7]], dtype=np.float32)
+    (dx,) = numerical_gradients(lambda v: (np.tanh(v), None), [x], np.ones((1, 2)))
+    assert dx.dtype == np.float64
+    np.testing.assert_allclose(dx, 1 - np.tanh(x.astype(np.float64)) ** 2, rtol=1e-8)

@@ -17,11 +17,17 @@ from rnn_lib import (
     softmax,
     softmax_cross_entropy,
 )
-from rnn_lib.gradcheck import numerical_gradient, numerical_gradient_array, relative_error
+from rnn_lib.gradcheck import (
+    numerical_gradient,
+    numerical_gradient_array,
+    numerical_gradients,
+    relative_error,
+)
 
 dims = st.integers(min_value=1, max_value=5)
 seeds = st.integers(min_value=0, max_value=2**32 - 1)
 scales = st.sampled_from([0.1, 1.0, 3.0])  # from near-linear to saturating tanh
+
 
 def assert_gradient_matches(analytic, numeric):
     """Relative error below 1e-7, except where the gradient is down at the noise floor.
@@ -35,6 +41,7 @@ def assert_gradient_matches(analytic, numeric):
     err = relative_error(analytic, numeric)
     assert err < 1e-7 or np.max(np.abs(analytic - numeric)) < 1e-9, err
 
+
 def problem(N, T, D, H, seed, scale, dtype=np.float64):
     rng = np.random.default_rng(seed)
     arrays = (
@@ -47,6 +54,7 @@ def problem(N, T, D, H, seed, scale, dtype=np.float64):
     )
     return [a.astype(dtype) for a in arrays]
 
+
 @given(dims, dims, dims, dims, seeds, scales)
 def test_forward_shapes_range_and_step_equivalence(N, T, D, H, seed, scale):
     x, h0, W_x, W_h, B, _ = problem(N, T, D, H, seed, scale)
@@ -58,21 +66,18 @@ def test_forward_shapes_range_and_step_equivalence(N, T, D, H, seed, scale):
         h_prev, _ = rnn_step_forward(x[:, t], h_prev, W_x, W_h, B)
         np.testing.assert_allclose(h[:, t], h_prev, rtol=1e-12, atol=1e-14)
 
+
 @given(dims, dims, dims, dims, seeds, scales)
 def test_backward_shapes_and_gradients(N, T, D, H, seed, scale):
     x, h0, W_x, W_h, B, dh = problem(N, T, D, H, seed, scale)
     _, cache = rnn_forward(x, h0, W_x, W_h, B)
     grads = rnn_backward(dh, cache)
     args = [x, h0, W_x, W_h, B]
-    for i, analytic in enumerate(grads):
-        assert analytic.shape == args[i].shape
+    numerics = numerical_gradients(rnn_forward, args, dh)
+    for arg, analytic, numeric in zip(args, grads, numerics):
+        assert analytic.shape == arg.shape
+        assert_gradient_matches(analytic, numeric)
 
-        def f(v, i=i):
-            a = list(args)
-            a[i] = v
-            return rnn_forward(*a)[0]
-
-        assert_gradient_matches(analytic, numerical_gradient_array(f, args[i], dh))
 
 @given(dims, dims, dims, seeds, scales)
 def test_step_backward_gradients(N, D, H, seed, scale):
@@ -80,15 +85,11 @@ def test_step_backward_gradients(N, D, H, seed, scale):
     x_t, dh_t = x[:, 0].copy(), dh[:, 0].copy()
     _, cache = rnn_step_forward(x_t, h0, W_x, W_h, B)
     args = [x_t, h0, W_x, W_h, B]
-    for i, analytic in enumerate(rnn_step_backward(dh_t, cache)):
-        assert analytic.shape == args[i].shape
+    numerics = numerical_gradients(rnn_step_forward, args, dh_t)
+    for arg, analytic, numeric in zip(args, rnn_step_backward(dh_t, cache), numerics):
+        assert analytic.shape == arg.shape
+        assert_gradient_matches(analytic, numeric)
 
-        def f(v, i=i):
-            a = list(args)
-            a[i] = v
-            return rnn_step_forward(*a)[0]
-
-        assert_gradient_matches(analytic, numerical_gradient_array(f, args[i], dh_t))
 
 @given(dims, dims, dims, dims, seeds)
 def test_float32_stays_float32(N, T, D, H, seed):
@@ -96,6 +97,7 @@ def test_float32_stays_float32(N, T, D, H, seed):
     h, cache = rnn_forward(x, h0, W_x, W_h, B)
     assert h.dtype == np.float32
     assert all(g.dtype == np.float32 for g in rnn_backward(dh, cache))
+
 
 @given(st.integers(2, 6), dims, dims, dims, seeds)
 def test_sequences_in_a_batch_do_not_interact(N, T, D, H, seed):
@@ -111,6 +113,8 @@ def test_sequences_in_a_batch_do_not_interact(N, T, D, H, seed):
 
 
 # ------------------------------------------------------------------ layers
+
+
 @given(dims, dims, dims, dims, st.booleans(), seeds)
 def test_affine_shapes_and_gradients(N, T, H, C, with_time, seed):
     rng = np.random.default_rng(seed)
@@ -120,15 +124,10 @@ def test_affine_shapes_and_gradients(N, T, H, C, with_time, seed):
     assert out.shape == x.shape[:-1] + (C,)
     dout = rng.standard_normal(out.shape)
     args = [x, W, b]
-    for i, analytic in enumerate(affine_backward(dout, cache)):
-        assert analytic.shape == args[i].shape
-
-        def f(v, i=i):
-            a = list(args)
-            a[i] = v
-            return affine_forward(*a)[0]
-
-        assert_gradient_matches(analytic, numerical_gradient_array(f, args[i], dout))
+    numerics = numerical_gradients(affine_forward, args, dout)
+    for arg, analytic, numeric in zip(args, affine_backward(dout, cache), numerics):
+        assert analytic.shape == arg.shape
+        assert_gradient_matches(analytic, numeric)
 
 
 @st.composite
@@ -156,6 +155,8 @@ def test_last_state_picks_the_last_valid_step_and_sends_no_gradient_to_padding(c
 
 
 # ------------------------------------------------------------------ losses
+
+
 @st.composite
 def logits_and_labels(draw, scale=st.sampled_from([0.1, 1.0, 10.0])):
     N, C = draw(dims), draw(dims)
@@ -196,6 +197,8 @@ def test_shifting_a_row_of_logits_changes_nothing(case, shift):
 
 
 # -------------------------------------------------------------- classifier
+
+
 @st.composite
 def classifier_case(draw):
     N, T, D, H = draw(st.integers(2, 6)), draw(dims), draw(dims), draw(dims)
@@ -226,4 +229,3 @@ def test_predict_proba_ignores_whatever_fills_the_padding(case):
     X_junk = X.copy()
     X_junk[padding] = junk[padding]
     np.testing.assert_array_equal(model.predict_proba(X_junk, lengths), model.predict_proba(X, lengths))
-

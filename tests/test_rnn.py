@@ -9,7 +9,7 @@ from rnn_lib import (
     rnn_step_backward,
     rnn_step_forward,
 )
-from rnn_lib.gradcheck import numerical_gradient_array, relative_error
+from rnn_lib.gradcheck import numerical_gradients, relative_error
 
 # The seed's worked example and its printed values.
 SEED_X = np.array([[[1, 2], [2, 3], [3, 4]]]) / 100
@@ -88,14 +88,10 @@ def test_rnn_step_backward_matches_centered_differences(N, T, D, H):
     _, cache = rnn_step_forward(x_t, h0, W_x, W_h, B)
     grads = rnn_step_backward(dh_t, cache)
     args = [x_t, h0, W_x, W_h, B]
-    for i, (name, analytic) in enumerate(zip(["dx", "dh_prev", "dW_x", "dW_h", "dB"], grads)):
-        def f(v, i=i):
-            a = list(args)
-            a[i] = v
-            return rnn_step_forward(*a)[0]
-
-        numeric = numerical_gradient_array(f, args[i], dh_t)
-        assert analytic.shape == args[i].shape, name
+    numerics = numerical_gradients(rnn_step_forward, args, dh_t)
+    for name, arg, analytic, numeric in zip(["dx", "dh_prev", "dW_x", "dW_h", "dB"], args,
+                                            grads, numerics):
+        assert analytic.shape == arg.shape, name
         assert relative_error(analytic, numeric) < 1e-7, name
 
 
@@ -105,14 +101,10 @@ def test_rnn_backward_matches_centered_differences(N, T, D, H):
     _, cache = rnn_forward(x, h0, W_x, W_h, B)
     grads = rnn_backward(dh, cache)
     args = [x, h0, W_x, W_h, B]
-    for i, (name, analytic) in enumerate(zip(["dx", "dh0", "dW_x", "dW_h", "dB"], grads)):
-        def f(v, i=i):
-            a = list(args)
-            a[i] = v
-            return rnn_forward(*a)[0]
-
-        numeric = numerical_gradient_array(f, args[i], dh)
-        assert analytic.shape == args[i].shape, name
+    numerics = numerical_gradients(rnn_forward, args, dh)
+    for name, arg, analytic, numeric in zip(["dx", "dh0", "dW_x", "dW_h", "dB"], args,
+                                            grads, numerics):
+        assert analytic.shape == arg.shape, name
         assert relative_error(analytic, numeric) < 1e-7, name
 
 
