@@ -26,6 +26,15 @@ def fit(labels, **kwargs):
     return model.fit(X, y, n_epochs=2, lengths=lengths, validation_data=(X, y, lengths)), X, lengths
 
 
+def rewritten(path, dest, **changes):
+    """A copy of the model file at `path`, written to `dest` with some entries replaced."""
+    with np.load(path) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    arrays.update(changes)
+    np.savez(dest, **arrays)  # np.savez pickles object arrays, as an attacker's file might
+    return dest
+
+
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
     model, X, lengths = fit(["cat", "dog", "emu"])
@@ -163,22 +172,14 @@ def test_load_rejects_a_foreign_npz(tmp_path):
 
 def test_load_rejects_another_kind(saved, tmp_path):
     *_, path = saved
-    other = tmp_path / "other.npz"
-    with np.load(path) as npz:
-        arrays = {k: npz[k] for k in npz.files}
-    arrays["__kind__"] = np.array("somebody.Else")
-    np.savez(other, **arrays)
+    other = rewritten(path, tmp_path / "other.npz", __kind__=np.array("somebody.Else"))
     with pytest.raises(ModelFileError, match="holds a 'somebody.Else', not a 'rnn_lib.ScratchSimpleRNNClassifier'"):
         ScratchSimpleRNNClassifier.load(other)
 
 
 def test_load_rejects_a_newer_format_version(saved, tmp_path):
     *_, path = saved
-    newer = tmp_path / "newer.npz"
-    with np.load(path) as npz:
-        arrays = {k: npz[k] for k in npz.files}
-    arrays["__format_version__"] = np.array(2)
-    np.savez(newer, **arrays)
+    newer = rewritten(path, tmp_path / "newer.npz", __format_version__=np.array(2))
     with pytest.raises(ModelFileError, match="is in format version 2, written by a newer rnn_lib; "
                        "this rnn_lib reads versions up to 1: upgrade rnn_lib"):
         ScratchSimpleRNNClassifier.load(newer)
@@ -186,11 +187,7 @@ def test_load_rejects_a_newer_format_version(saved, tmp_path):
 
 def test_load_rejects_edited_weights_of_wrong_shape(saved, tmp_path):
     *_, path = saved
-    edited = tmp_path / "edited.npz"
-    with np.load(path) as npz:
-        arrays = {k: npz[k] for k in npz.files}
-    arrays["W_y"] = np.zeros((2, 2))
-    np.savez(edited, **arrays)
+    edited = rewritten(path, tmp_path / "edited.npz", W_y=np.zeros((2, 2)))
     with pytest.raises(ModelFileError, match=r"is damaged or was edited: W_y must have shape \(H, C\) = \(4, 3\)"):
         ScratchSimpleRNNClassifier.load(edited)
 
@@ -212,11 +209,8 @@ def test_load_never_unpickles_an_npy_object_array(tmp_path):
 
 def test_load_never_unpickles_an_object_array_inside_an_npz(saved, tmp_path):
     *_, path = saved
-    evil = tmp_path / "evil.npz"
-    with np.load(path) as npz:
-        arrays = {k: npz[k] for k in npz.files}
-    arrays["classes_"] = np.array([Exploding(), Exploding()], dtype=object)
-    np.savez(evil, **arrays)  # np.savez pickles object arrays
+    objects = np.array([Exploding(), Exploding()], dtype=object)
+    evil = rewritten(path, tmp_path / "evil.npz", classes_=objects)
     with pytest.raises(ModelFileError, match=r"the entry 'classes_' is a pickled object array\. load never unpickles"):
         ScratchSimpleRNNClassifier.load(evil)
 
