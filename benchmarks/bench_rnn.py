@@ -5,6 +5,13 @@ implementations run interleaved (one round = one call of each, in turn), so a
 burst of load on a shared machine hits them alike; we report medians and the
 ratios of medians. PyTorch is optional: its column appears when it is installed.
 
+A fourth runner, "products only", does exactly the 61 matrix products that
+rnn_lib does (the input projection, one product per step forward and one per
+step backward, dW_x, the two parts of dW_h, dx) and nothing else: no tanh, no
+bias, no elementwise work. Its time is a floor for any implementation that
+does these products one after another, so its ratio to the seed loop says how
+much of the seed loop's time is matrix products that cannot be avoided.
+
 Run:  python benchmarks/bench_rnn.py [--repeats 200]
 Targets: rnn_lib <= 0.5x the seed loop's time and <= 0.7x torch.nn.RNN's.
 """
@@ -60,6 +67,36 @@ def lib(x, h0, W_x, W_h, B, dh):
     return (h,) + rnn_backward(dh, cache)
 
 
+def products_only(x, h0, W_x, W_h, B, dh):
+    """Return a runner doing rnn_lib's matrix products, with the same shapes and
+    memory layouts, on the states of a real run, and nothing else."""
+    N, T, D = x.shape
+    H = W_h.shape[0]
+    h, cache = rnn_forward(x, h0, W_x, W_h, B)
+    dx, dh0, dW_x, dW_h, dB = rnn_backward(dh, cache)
+    x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))
+    h_tm = np.ascontiguousarray(h.transpose(1, 0, 2))
+    da_tm = np.ascontiguousarray(h_tm * 0.5)  # stand-in values; the products' cost does not depend on them
+    W_hT = np.ascontiguousarray(W_h.T)
+    proj = np.empty((T * N, H), dtype=x.dtype)
+    a_t = np.empty((N, H), dtype=x.dtype)
+
+    def run():
+        np.matmul(x_tm.reshape(T * N, D), W_x, out=proj)
+        np.matmul(h0, W_h, out=a_t)
+        for t in range(1, T):
+            np.matmul(h_tm[t - 1], W_h, out=a_t)
+        for t in range(T - 1, -1, -1):
+            np.matmul(da_tm[t], W_hT, out=a_t)
+        da = da_tm.reshape(T * N, H)
+        x_tm.reshape(T * N, D).T @ da
+        h0.T @ da_tm[0]
+        h_tm[:-1].reshape((T - 1) * N, H).T @ da[N:]
+        da @ W_x.T
+
+    return run
+
+
 def make_torch(x, h0, W_x, W_h, B, dh):
     D, H = W_x.shape
     dtype = torch.float64 if x.dtype == np.float64 else torch.float32
@@ -105,7 +142,8 @@ def bench(dtype, repeats):
     for a, b in zip(ref, got):  # the loop being beaten must compute the same thing
         assert np.allclose(a, b, atol=tol * max(1.0, np.abs(a).max())), "seed loop disagrees"
 
-    runners = {"rnn_lib": lambda: lib(*args), "seed loop": lambda: seed_style(*args)}
+    runners = {"rnn_lib": lambda: lib(*args), "seed loop": lambda: seed_style(*args),
+               "products only": products_only(*args)}
     if torch is not None:
         runners["torch.nn.RNN"] = make_torch(*args)
     for fn in runners.values():  # warm-up: caches, BLAS threads, allocator
@@ -117,7 +155,15 @@ def bench(dtype, repeats):
             t0 = time.perf_counter()
             fn()
             times[name].append(time.perf_counter() - t0)
-    return {name: statistics.median(ts) * 1e3 for name, ts in times.items()}
+    med = {name: statistics.median(ts) * 1e3 for name, ts in times.items()}
+    # Each round times the runners back to back, so the ratio within a round
+    # is the least disturbed by load that comes and goes; report its spread.
+    spread = {}
+    for name in runners:
+        per_round = [a / b for a, b in zip(times[name], times["seed loop"])]
+        q1, q2, q3 = statistics.quantiles(per_round, n=4)
+        spread[name] = (q1, q3)
+    return med, spread
 
 
 def main():
@@ -129,12 +175,14 @@ def main():
     print("forward+backward, (N, T, D, H) = (64, 28, 28, 128), median of "
           f"{args.repeats} interleaved runs")
     for dtype in (np.float64, np.float32):
-        med = bench(dtype, args.repeats)
+        med, spread = bench(dtype, args.repeats)
         line = f"{np.dtype(dtype).name:8s}" + "".join(
             f"  {name} {ms:7.3f} ms" for name, ms in med.items())
         print(line)
-        ratio = med["rnn_lib"] / med["seed loop"]
-        print(f"{'':8s}  rnn_lib / seed loop = {ratio:.2f}  (target <= 0.50)")
+        for name, target in (("rnn_lib", "  (target <= 0.50)"), ("products only", "  (floor)")):
+            q1, q3 = spread[name]
+            print(f"{'':8s}  {name} / seed loop = {med[name] / med['seed loop']:.2f}{target}"
+                  f"; per round, middle half {q1:.2f} to {q3:.2f}")
         if "torch.nn.RNN" in med:
             ratio = med["rnn_lib"] / med["torch.nn.RNN"]
             print(f"{'':8s}  rnn_lib / torch.nn.RNN = {ratio:.2f}  (target <= 0.70)")
