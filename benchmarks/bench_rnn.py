@@ -1,9 +1,19 @@
 """Forward + backward speed of rnn_lib against the seed's per-step loop and PyTorch.
 
-Shapes (N, T, D, H) = (64, 28, 28, 128), in float64 and float32. The three
-implementations run interleaved (one round = one call of each, in turn), so a
-burst of load on a shared machine hits them alike; we report medians and the
-ratios of medians. PyTorch is optional: its column appears when it is installed.
+Shapes (N, T, D, H) = (64, 28, 28, 128), in float64 and float32. The
+implementations run interleaved, so a burst of load on a shared machine hits
+them alike: each round runs every implementation in turn, one untimed call and
+then a block of timed calls. We report medians, the ratios of medians and the
+spread of the per-round ratios. PyTorch is optional: its column appears when it
+is installed.
+
+Why blocks and not one call of each in turn: freed memory that the allocator
+hands back to the system costs a page fault per 4 KiB page when it is touched
+again, and glibc does that after each call of the seed loop. A call that
+directly follows another implementation pays for that one's freed memory; the
+untimed call absorbs it, so the timed calls measure each implementation in its
+own steady state, as in a training loop. The page faults per timed call are
+printed too (where the platform counts them).
 
 A fourth runner, "products only", does exactly the 61 matrix products that
 rnn_lib does (the input projection, one product per step forward and one per
@@ -12,13 +22,18 @@ bias, no elementwise work. Its time is a floor for any implementation that
 does these products one after another, so its ratio to the seed loop says how
 much of the seed loop's time is matrix products that cannot be avoided.
 
-Run:  python benchmarks/bench_rnn.py [--repeats 200]
+Run:  python benchmarks/bench_rnn.py [--rounds 60] [--block 5]
 Targets: rnn_lib <= 0.5x the seed loop's time and <= 0.7x torch.nn.RNN's.
 """
 import argparse
 import os
 import statistics
 import time
+
+try:  # page-fault counts; Unix only
+    import resource
+except ImportError:
+    resource = None
 
 # PyTorch's OpenMP threads spin for a while after each call by default; in one
 # process with NumPy's BLAS threads, that spinning would steal the cores the
@@ -126,7 +141,12 @@ def make_torch(x, h0, W_x, W_h, B, dh):
     return run
 
 
-def bench(dtype, repeats):
+def _minor_faults():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt if resource else 0
+
+
+def bench(dtype, rounds, block):
+    """Time every runner; return medians (ms), per-round ratio quartiles and faults per call."""
     rng = np.random.default_rng(0)
     N, T, D, H = 64, 28, 28, 128
     x = rng.standard_normal((N, T, D)).astype(dtype)
@@ -149,33 +169,44 @@ def bench(dtype, repeats):
     for fn in runners.values():  # warm-up: caches, BLAS threads, allocator
         for _ in range(5):
             fn()
-    times = {name: [] for name in runners}
-    for _ in range(repeats):
+    times = {name: [] for name in runners}  # one list of block times per round
+    faults = dict.fromkeys(runners, 0)
+    for _ in range(rounds):
         for name, fn in runners.items():
-            t0 = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - t0)
-    med = {name: statistics.median(ts) * 1e3 for name, ts in times.items()}
-    # Each round times the runners back to back, so the ratio within a round
-    # is the least disturbed by load that comes and goes; report its spread.
+            fn()  # untimed: pays for what the previous runner left behind
+            ts = []
+            f0 = _minor_faults()
+            for _ in range(block):
+                t0 = time.perf_counter()
+                fn()
+                ts.append(time.perf_counter() - t0)
+            faults[name] += _minor_faults() - f0
+            times[name].append(ts)
+    med = {name: statistics.median(t for ts in blocks for t in ts) * 1e3
+           for name, blocks in times.items()}
+    # Blocks of one round ran back to back, so their ratio is the least
+    # disturbed by load that comes and goes; report its spread.
     spread = {}
     for name in runners:
-        per_round = [a / b for a, b in zip(times[name], times["seed loop"])]
-        q1, q2, q3 = statistics.quantiles(per_round, n=4)
+        per_round = [statistics.median(a) / statistics.median(b)
+                     for a, b in zip(times[name], times["seed loop"])]
+        q1, _, q3 = statistics.quantiles(per_round, n=4) if rounds > 1 else per_round * 3
         spread[name] = (q1, q3)
-    return med, spread
+    per_call = {name: f / (rounds * block) for name, f in faults.items()}
+    return med, spread, per_call
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=60)
+    parser.add_argument("--block", type=int, default=5, help="timed calls per runner per round")
     args = parser.parse_args()
     print(f"numpy {np.__version__}" + (f", torch {torch.__version__} "
           f"({torch.get_num_threads()} threads)" if torch is not None else ", torch not installed"))
-    print("forward+backward, (N, T, D, H) = (64, 28, 28, 128), median of "
-          f"{args.repeats} interleaved runs")
+    print(f"forward+backward, (N, T, D, H) = (64, 28, 28, 128), median of {args.rounds * args.block} "
+          f"runs each ({args.rounds} interleaved rounds of {args.block})")
     for dtype in (np.float64, np.float32):
-        med, spread = bench(dtype, args.repeats)
+        med, spread, faults = bench(dtype, args.rounds, args.block)
         line = f"{np.dtype(dtype).name:8s}" + "".join(
             f"  {name} {ms:7.3f} ms" for name, ms in med.items())
         print(line)
@@ -186,6 +217,9 @@ def main():
         if "torch.nn.RNN" in med:
             ratio = med["rnn_lib"] / med["torch.nn.RNN"]
             print(f"{'':8s}  rnn_lib / torch.nn.RNN = {ratio:.2f}  (target <= 0.70)")
+        if resource is not None:
+            print(f"{'':8s}  page faults per call: " + ", ".join(
+                f"{name} {n:.0f}" for name, n in faults.items()))
 
 
 if __name__ == "__main__":

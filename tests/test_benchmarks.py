@@ -42,9 +42,10 @@ def test_seed_loop_computes_the_same_values_as_rnn_lib(bench, N, T, D, H):
 
 
 def test_bench_reports_a_median_and_a_ratio_spread_per_runner(bench):
-    med, spread = bench.bench(np.float32, repeats=4)
+    med, spread, faults = bench.bench(np.float32, rounds=3, block=2)
     assert {"rnn_lib", "seed loop", "products only"} <= set(med)
     assert all(ms > 0 for ms in med.values())
     assert spread["seed loop"] == (1.0, 1.0)
     for q1, q3 in spread.values():
         assert 0 < q1 <= q3
+    assert set(faults) == set(med) and all(n >= 0 for n in faults.values())
