@@ -208,6 +208,8 @@ def rnn_backward(dh, cache):
     flows back from step t+1, ``da_{t+1} @ W_h.T``. With
     ``da_t = dL/dh_t * (1 - h_t**2)``, the weight gradients are sums over
     all steps: ``dW_x = sum_t x_t.T @ da_t``, ``dW_h = sum_t h_{t-1}.T @ da_t``.
+    The ``da_t`` go into a (T, N, H) scratch buffer that the calling thread
+    keeps and reuses for as long as the shape stays the same.
     """
     x, h0, h, W_x, W_h = check_cache(cache, RNNCache, "rnn_forward", _CACHE_AXES)
     N, T, H = h.shape
