@@ -87,8 +87,7 @@ def products_only(x, h0, W_x, W_h, B, dh):
     memory layouts, on the states of a real run, and nothing else."""
     N, T, D = x.shape
     H = W_h.shape[0]
-    h, cache = rnn_forward(x, h0, W_x, W_h, B)
-    dx, dh0, dW_x, dW_h, dB = rnn_backward(dh, cache)
+    h, _ = rnn_forward(x, h0, W_x, W_h, B)
     x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))
     h_tm = np.ascontiguousarray(h.transpose(1, 0, 2))
     da_tm = np.ascontiguousarray(h_tm * 0.5)  # stand-in values; the products' cost does not depend on them
