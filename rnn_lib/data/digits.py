@@ -1,4 +1,4 @@
-"""Small real data sets that ship inside the package: nothing is downloaded."""
+"""The handwritten digits as sequences: a small real data set that ships inside the package."""
 from importlib import resources
 
 import numpy as np
@@ -19,14 +19,16 @@ def load_digit_sequences():
     -------
     X_train : ndarray of shape (1438, 8, 8), float64
     X_test : ndarray of shape (359, 8, 8), float64
-    y_train : ndarray of shape (1438,), int64
-    y_test : ndarray of shape (359,), int64
-        Digits 0 to 9.
+    y_train : ndarray of shape (1438,), platform index type (np.intp)
+    y_test : ndarray of shape (359,), platform index type (np.intp)
+        Digits 0 to 9, usable as indices everywhere (``np.bincount``
+        included), also where the index type is 32-bit (in the browser).
     """
     with resources.files("rnn_lib").joinpath("data/digits.npz").open("rb") as f:
         with np.load(f) as data:
             arrays = {k: data[k] for k in data.files}
     X_train = arrays["images_train"] / 16.0  # (N, T, D): rows are time steps
     X_test = arrays["images_test"] / 16.0
+    # np.intp, not int64: NumPy indexes with it, and it is 32-bit in the browser.
     return (X_train, X_test,
-            arrays["labels_train"].astype(np.int64), arrays["labels_test"].astype(np.int64))
+            arrays["labels_train"].astype(np.intp), arrays["labels_test"].astype(np.intp))
