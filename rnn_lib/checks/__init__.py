@@ -22,7 +22,8 @@ from . import bptt, forward, training
 from ._base import CheckResult, Exercise
 from .bptt import check_rnn_backward, check_rnn_step_backward
 from .forward import check_rnn_forward, check_rnn_step_forward
-from .problems import fixed_problem, random_problem, seed_problem  # noqa: F401
+# The problems the checks run, so that a failing input can be rebuilt:
+from .problems import fixed_problem, random_problem, step_problem, worked_example  # noqa: F401
 from .training import (  # noqa: F401  (the problems are for tests)
     adam_problems,
     check_adam_step,
