@@ -284,7 +284,9 @@ def unpack(value, names, fn_name, finite=True):
             if finite:
                 check_finite(arr, name)
         except (TypeError, ValueError) as exc:
-            return None, f"`{fn_name}`: {exc}"
+            order = (f"; are the values in this order: `return {expected}`?"
+                     if n > 1 and isinstance(v, (tuple, list, dict)) else "")
+            return None, f"`{fn_name}`: {exc}{order}"
         except Exception as exc:  # an odd object whose conversion fails in its own way
             return None, f"`{fn_name}`: {name} is not an array ({type(exc).__name__}: {_short(exc)})"
         outputs[name] = arr
