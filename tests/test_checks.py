@@ -542,3 +542,18 @@ def test_exercises_registry_maps_names_to_checks_functions_and_points():
         assert all(f.startswith("my_") for f in functions)
         assert points > 0
         assert check(*(found[f] for f in functions)).passed, name
+
+
+def test_values_returned_in_the_wrong_order_are_pointed_out():
+    def swapped(x, h_prev, W_x, W_h, B):
+        h_next = np.tanh(x @ W_x + h_prev @ W_h + B)
+        return (x, h_prev, h_next), h_next
+
+    text = str(check_rnn_step_forward(swapped))
+    assert "are the values in this order: `return h_next, cache`?" in text
+
+
+def test_failing_worked_example_line_does_not_quote_the_right_answer_as_its_own():
+    result = check_rnn_forward(named(student_forward, "my_rnn_forward", layout="TNH"))
+    worked = [line for line in result.lines if line.text.startswith("worked example")][0]
+    assert worked.text == "worked example (N=1, T=3, D=2, H=4): h is wrong"
