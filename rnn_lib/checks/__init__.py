@@ -12,6 +12,12 @@ with centered differences. It returns a `CheckResult`: ``passed`` and
 feedback that names the output that is wrong and, when the answer is what a
 classic mistake gives, that mistake. A check never raises.
 
+A failing line of the RNN checks ends with the one line that rebuilds its
+input from the functions here, for example
+``from rnn_lib.checks import fixed_problem; p = fixed_problem()``:
+`fixed_problem`, `worked_example` (chapter 1's), `random_problem` and
+`step_problem` (the inputs of one step, with the right state before it).
+
 One module per chapter holds its checks beside its catalogue of mistakes:
 `forward` (chapter 1), `bptt` (chapter 2), `training` (chapter 3).
 `EXERCISES` lists every graded exercise for the grader:
