@@ -26,20 +26,26 @@ from rnn_lib.checks import (
 
 # ------------------------------------------------------------ a student's code
 def student_step_forward(x, h_prev, W_x, W_h, B, *, act=np.tanh, W_h_T=False, bias=True,
-                         recurrent=True):
+                         recurrent=True, bias_after=False):
     W = W_h.T if W_h_T else W_h
-    a = np.dot(x, W_x) + B * bias
+    a = np.dot(x, W_x) + B * (bias and not bias_after)
     if recurrent:
         a = a + np.dot(h_prev, W)
     h = act(a)
+    if bias_after:
+        h = h + B
     return h, {"x": x, "h_prev": h_prev, "a": a, "h": h, "W_x": W_x, "W_h": W_h}
 
 
-def student_forward(x, h0, W_x, W_h, B, *, layout="NTH", carry=True, **step_options):
+def student_forward(x, h0, W_x, W_h, B, *, layout="NTH", carry=True, zeros=False, x_first=False,
+                    **step_options):
     N, T, _ = x.shape
+    if zeros:  # the classic "h = np.zeros((N, H))" that forgets h0
+        h0 = np.zeros((N, W_h.shape[0]))
     hs, caches, h_prev = [], [], h0
     for t in range(T):
-        h_t, cache = student_step_forward(x[:, t, :], h_prev if carry else h0, W_x, W_h, B,
+        x_t = x[:, 0, :] if x_first else x[:, t, :]
+        h_t, cache = student_step_forward(x_t, h_prev if carry else h0, W_x, W_h, B,
                                           **step_options)
         hs.append(h_t)
         caches.append(cache)
@@ -50,7 +56,13 @@ def student_forward(x, h0, W_x, W_h, B, *, layout="NTH", carry=True, **step_opti
         return hs[-1], caches
     if layout == "shifted":
         return np.stack([h0] + hs[:-1], axis=1), caches
+    if layout == "with_h0":
+        return np.stack([h0] + hs, axis=1), caches
     return np.stack(hs, axis=1), caches
+
+
+def sigmoid(a):
+    return 1 / (1 + np.exp(-a))
 
 
 def student_step_backward(dh_next, cache, *, deriv="1-h^2", W_h_T=True, dW_h_state="h_prev",
@@ -108,8 +120,8 @@ my_rnn_backward = named(student_backward, "my_rnn_backward")
 
 # ------------------------------------------------------------ right answers pass
 def test_student_forward_is_right_by_itself():
-    """The test's own reference is right: it reproduces the seed's printed final state."""
-    p = checks.seed_problem()
+    """The test's own reference is right: it reproduces chapter 1's printed final state."""
+    p = checks.worked_example()
     h, _ = student_forward(p["x"], p["h0"], p["W_x"], p["W_h"], p["B"])
     np.testing.assert_allclose(h[0, -1], [0.79494228, 0.81839002, 0.83939649, 0.85584174], atol=5e-9)
 
@@ -151,9 +163,9 @@ def test_tuple_cache_of_any_layout_is_accepted():
     assert check_rnn_step_backward(bwd, fwd).passed
 
 
-def test_seed_reference_values_are_the_seeds():
-    """The checks compare with the library; the library must give the seed's printed values."""
-    p = checks.seed_problem()
+def test_worked_example_reference_values_are_chapter_1s():
+    """The checks compare with the library; the library must give chapter 1's printed values."""
+    p = checks.worked_example()
     h, _ = rnn_forward(p["x"], p["h0"], p["W_x"], p["W_h"], p["B"])
     np.testing.assert_allclose(h[0, -1], [0.79494228, 0.81839002, 0.83939649, 0.85584174], atol=5e-9)
     assert "[0.79494228 0.81839002 0.83939649 0.85584174]" in str(check_rnn_forward(rnn_forward))
@@ -165,6 +177,8 @@ STEP_FORWARD_BROKEN = {
     "bias-missing": dict(bias=False),
     "W_h-transposed": dict(W_h_T=True),
     "recurrent-term-missing": dict(recurrent=False),
+    "bias-outside-tanh": dict(bias_after=True),
+    "sigmoid-not-tanh": dict(act=sigmoid),
 }
 FORWARD_BROKEN = {
     **STEP_FORWARD_BROKEN,
@@ -172,6 +186,9 @@ FORWARD_BROKEN = {
     "time-axis": dict(layout="TNH"),
     "last-state-only": dict(layout="last"),
     "states-shifted": dict(layout="shifted"),
+    "initial-state-included": dict(layout="with_h0"),
+    "h0-ignored": dict(zeros=True),
+    "same-input-every-step": dict(x_first=True),
 }
 STEP_BACKWARD_BROKEN = {
     "tanh-derivative-missing": dict(deriv="none"),
@@ -228,6 +245,75 @@ def test_step_backward_mistake_is_named(key):
 def test_backward_mistake_is_named(key):
     broken = named(student_backward, "my_rnn_backward", **BACKWARD_BROKEN[key])
     assert_fails_naming(check_rnn_backward(broken, my_rnn_forward), key)
+
+
+def test_forward_check_reports_every_problem_passing_or_failing():
+    """h0 ignored is right on the worked example (h0 = 0) and wrong on the others: all shown."""
+    result = check_rnn_forward(named(student_forward, "my_rnn_forward", zeros=True))
+    assert len(result.lines) == result.planned == 4
+    assert [line.ok for line in result.lines] == [False, True, False, False]
+    assert result.lines[1].text.startswith("worked example (N=1, T=3, D=2, H=4): h[:, -1] = ")
+    assert str(result).startswith("check_rnn_forward(my_rnn_forward): FAILED (3 of 4 tests failed)\n")
+
+
+def test_step_forward_check_reports_every_problem_and_counts_steps_from_1():
+    result = check_rnn_step_forward(named(student_step_forward, "my_rnn_step_forward",
+                                          bias=False))
+    assert len(result.lines) == 4 and not any(line.ok for line in result.lines)
+    text = str(result)
+    assert "✗ fixed example, step 1 of 3 (N=2, D=4, H=5): h_next is wrong" in text
+    assert "step 0" not in text
+
+
+def test_failing_line_says_how_to_reproduce_its_input():
+    result = check_rnn_forward(named(student_forward, "my_rnn_forward", carry=False))
+    text = str(result)
+    assert ('Reproduce: `from rnn_lib.checks import random_problem; '
+            'p = random_problem(3, 4, 2, 3, seed=0)`, then '
+            '`my_rnn_forward(p["x"], p["h0"], p["W_x"], p["W_h"], p["B"])`') in text
+    # the line it gives rebuilds exactly the input that failed
+    exec_globals = {"my_rnn_forward": named(student_forward, "my_rnn_forward")}
+    line = re.search(r"Reproduce: `(.*?)`, then `(.*?)`", text)
+    exec(line.group(1), exec_globals)
+    h, _ = eval(line.group(2), exec_globals)
+    p = checks.fixed_problem()
+    np.testing.assert_allclose(h, rnn_forward(p["x"], p["h0"], p["W_x"], p["W_h"], p["B"])[0])
+
+
+def test_step_failing_line_reproduces_the_failing_step():
+    def step(x, h_prev, W_x, W_h, B):  # right at step 1 only (h_prev = h0 there)
+        right = np.tanh(x @ W_x + h_prev @ W_h + B)
+        first = any(np.array_equal(h_prev, p["h0"]) for p in (
+            checks.fixed_problem(), checks.worked_example()))
+        return (right if first else right * 0.5), None
+
+    text = str(check_rnn_step_forward(step))
+    assert "fixed example, step 2 of 3 (N=2, D=4, H=5): h_next is wrong" in text
+    assert "p = step_problem(fixed_problem(), t=1)`" in text
+    p = checks.step_problem(checks.fixed_problem(), t=1)
+    h, _ = rnn_forward(*(checks.fixed_problem()[k] for k in ("x", "h0", "W_x", "W_h", "B")))
+    np.testing.assert_allclose(p["h_prev"], h[:, 0])
+
+
+def test_a_repeated_error_is_said_once_and_every_problem_still_gets_a_line():
+    result = check_rnn_forward(returns_none)
+    assert len(result.lines) == 4
+    text = str(result)
+    assert text.count("did you forget `return h, cache`?") == 1
+    assert text.count("the same error as above") == 3
+
+
+def test_stub_gets_one_line_only():
+    result = check_rnn_step_forward(not_implemented)
+    assert result.not_implemented and len(result.lines) == 1
+
+
+def test_every_reminder_names_its_output():
+    result = check_rnn_forward(lambda x, h0, W_x, W_h, B: (np.zeros((len(x), x.shape[1], len(B))),
+                                                           None))
+    assert "Reminder for h: start with `h_prev = h0`" in str(result)
+    result = check_rnn_step_forward(lambda x, h_prev, W_x, W_h, B: (np.zeros_like(h_prev), None))
+    assert "Reminder: `h_next = np.tanh(" in str(result)
 
 
 def test_feedback_names_the_wrong_output_and_its_error():
@@ -424,11 +510,11 @@ def test_a_check_that_breaks_itself_still_returns_a_failed_result():
                            "  ✗ the check itself failed: RuntimeError: bug in the check")
 
 
-def test_backward_checks_include_the_seed_example_of_chapter_2():
+def test_backward_checks_include_the_worked_example_of_chapter_2():
     text = str(check_rnn_backward(my_rnn_backward, my_rnn_forward))
-    assert "seed example (N=1, T=3, D=2, H=4, loss = sum of the last state): all five gradients right" in text
+    assert "worked example (N=1, T=3, D=2, H=4, loss = sum of the last state): all five gradients right" in text
     text = str(check_rnn_step_backward(my_rnn_step_backward, my_rnn_step_forward))
-    assert "seed example (N=1, D=2, H=4, loss = sum of the last state)" in text
+    assert "worked example (N=1, D=2, H=4, loss = sum of the last state)" in text
 
 
 # ------------------------------------------------------------ display and registry
@@ -456,3 +542,18 @@ def test_exercises_registry_maps_names_to_checks_functions_and_points():
         assert all(f.startswith("my_") for f in functions)
         assert points > 0
         assert check(*(found[f] for f in functions)).passed, name
+
+
+def test_values_returned_in_the_wrong_order_are_pointed_out():
+    def swapped(x, h_prev, W_x, W_h, B):
+        h_next = np.tanh(x @ W_x + h_prev @ W_h + B)
+        return (x, h_prev, h_next), h_next
+
+    text = str(check_rnn_step_forward(swapped))
+    assert "are the values in this order: `return h_next, cache`?" in text
+
+
+def test_failing_worked_example_line_does_not_quote_the_right_answer_as_its_own():
+    result = check_rnn_forward(named(student_forward, "my_rnn_forward", layout="TNH"))
+    worked = [line for line in result.lines if line.text.startswith("worked example")][0]
+    assert worked.text == "worked example (N=1, T=3, D=2, H=4): h is wrong"

@@ -29,7 +29,7 @@ def _check_backward(report, backward, forward, problems, step):
     for label, p in problems:
         if report.failed:
             break
-        seed = label == "seed example"
+        seed = label == "worked example"
         inputs = step_problem(p, t=p["x"].shape[1] - 1 if seed else 0) if step else p
         arg_names = STEP_ARGS if step else SEQ_ARGS
         args = [inputs[k] for k in arg_names]

@@ -42,13 +42,14 @@ class RecurrentModel:
 
         Returns
         -------
-        H : ndarray of shape (N, T, H)
+        h : ndarray of shape (N, T, H)
+            ``h[:, t-1]`` is the state after step t; ``h[:, -1]`` the last one.
         """
         W_x, W_h, B = rnn_weights(self)
         X, _ = validate_X(X, None, W_x.shape[0], "W_x's first axis (D)")
         h0 = np.zeros((X.shape[0], W_h.shape[0]))
-        H, self._cache = rnn_forward(X, h0, W_x, W_h, B)
-        return H
+        h, self._cache = rnn_forward(X, h0, W_x, W_h, B)
+        return h
 
     def backward_propagation(self, dL_dH):
         """Backpropagation through time from the last `forward_propagation`.

@@ -4,8 +4,9 @@ The same arguments, results and caches as `rnn_lib.nn.rnn.rnn_forward` and
 `rnn_lib.nn.rnn.rnn_backward` (the tests hold them equal), so either backward
 pass reads either forward pass's cache. Those two are written for speed (the
 book's page "Making it fast" says how); these are the ones the chapters show.
-Steps count from 1 in the math and from 0 in code: ``x[:, t]`` is
-:math:`x_{t+1}` and ``h[:, t]`` is :math:`h_{t+1}`.
+Steps count from 1 in the math (:math:`h_0` is the initial state,
+:math:`x_1 .. x_T` the inputs) and from 0 in code: ``x[:, t-1]`` is
+:math:`x_t` and ``h[:, t-1]`` is :math:`h_t`.
 """
 import numpy as np
 
@@ -23,6 +24,7 @@ def rnn_forward(x, h0, W_x, W_h, B):
     Parameters
     ----------
     x : ndarray of shape (N, T, D)
+        ``x[:, t-1]`` is the input x_t of step t.
     h0 : ndarray of shape (N, H)
         Initial hidden state.
     W_x : ndarray of shape (D, H)
@@ -32,21 +34,22 @@ def rnn_forward(x, h0, W_x, W_h, B):
     Returns
     -------
     h : ndarray of shape (N, T, H)
-        Hidden state after every step; ``h[:, -1]`` is the last one.
+        ``h[:, t-1]`` is the state h_t after step t; h0 is not part of it.
     cache : RNNCache
     """
     x = as_float_array(x, "x")
     check_ndim(x, 3, "x", "N, T, D")
     check_nonempty(x, "x", "N, T, D")
     N, T, D = x.shape
-    h_prev, steps = h0, []
-    for t in range(T):
-        h_prev, _ = rnn_step_forward(x[:, t], h_prev, W_x, W_h, B)  # (N, H)
-        steps.append(h_prev)
-    h = np.stack(steps, axis=1)  # (N, T, H)
-    x = x.astype(h.dtype, copy=False)
-    h0 = np.asarray(h0, dtype=h.dtype)
-    return h, RNNCache(x, h0, h, np.asarray(W_x, dtype=h.dtype), np.asarray(W_h, dtype=h.dtype))
+    h_prev, states = h0, []
+    for t in range(T):  # index t holds step t + 1
+        h_prev, _ = rnn_step_forward(x[:, t], h_prev, W_x, W_h, B)
+        states.append(h_prev)  # (N, H)
+    h = np.stack(states, axis=1)  # (N, T, H)
+    dtype = h.dtype  # float32 in, float32 out; anything else is float64
+    cache = RNNCache(x.astype(dtype, copy=False), np.asarray(h0, dtype), h,
+                     np.asarray(W_x, dtype), np.asarray(W_h, dtype))
+    return h, cache
 
 
 def rnn_backward(dh, cache):
