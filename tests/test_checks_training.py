@@ -18,13 +18,15 @@ from rnn_lib.checks import EXERCISES, CheckResult, check_adam_step, check_softma
 # ------------------------------------------------------------ a student's code
 def student_cross_entropy(logits, y, *, shift=True, lse_shift=True, log_of_p=False, axis=1,
                           reduce="mean", minus=True, divide=True, flip=False, onehot=True,
-                          swap=False):
+                          swap=False, global_shift=False, log_eps=0.0):
     N, C = logits.shape
     Y = np.eye(C)[y] if onehot else 0.0  # (N, C)
     z = logits - np.max(logits, axis=axis, keepdims=True) if shift else logits
+    if global_shift:
+        z = logits - np.max(logits)
     probs = np.exp(z) / np.sum(np.exp(z), axis=axis, keepdims=True)
     if not shift or log_of_p:
-        log_probs = np.log(probs)
+        log_probs = np.log(probs + log_eps)
     elif not lse_shift:
         log_probs = logits - np.log(np.sum(np.exp(logits), axis=1, keepdims=True))
     else:
@@ -40,19 +42,25 @@ def student_cross_entropy(logits, y, *, shift=True, lse_shift=True, log_of_p=Fal
 
 def student_adam_step(w, g, state, learning_rate=0.001, beta1=0.9, beta2=0.999, eps=1e-8, *,
                       correct=True, first_step=1, eps_inside=False, root=True, swap=False, up=False,
-                      square=True, keep=True, lr=None, betas=None, fixed_eps=None):
+                      square=True, keep=True, lr=None, betas=None, fixed_eps=None,
+                      store_hat=False, keep_step=True, counter=None):
     learning_rate = lr if lr is not None else learning_rate
     beta1, beta2 = betas if betas is not None else (beta1, beta2)
     eps = fixed_eps if fixed_eps is not None else eps
     if swap:
         beta1, beta2 = beta2, beta1
     step = state.get("step", first_step - 1) + 1
+    if counter is not None:  # a step count outside the state, e.g. a global
+        counter[0] += 1
+        step = counter[0]
     mean = beta1 * state.get("mean", 0.0) + (1 - beta1) * g
     sq = beta2 * state.get("sq", 0.0) + (1 - beta2) * (g**2 if square else g)
     if keep:
-        state.update(step=step, mean=mean, sq=sq)
+        state.update(step=step if keep_step else first_step - 1, mean=mean, sq=sq)
     mean_hat = mean / (1 - beta1**step) if correct else mean
     sq_hat = sq / (1 - beta2**step) if correct else sq
+    if store_hat and keep:
+        state.update(mean=mean_hat, sq=sq_hat)
     denominator = np.sqrt(sq_hat + eps) if eps_inside else (np.sqrt(sq_hat) if root else sq_hat) + eps
     update = learning_rate * mean_hat / denominator
     return w + update if up else w - update
@@ -148,6 +156,8 @@ CE_BROKEN = {
     "no-max-shift": dict(shift=False),
     "log-sum-exp-without-shift": dict(lse_shift=False),
     "log-of-softmax": dict(log_of_p=True),
+    "log-of-softmax-plus-eps": dict(log_of_p=True, log_eps=1e-12),
+    "global-max-shift": dict(global_shift=True),
     "loss-summed": dict(reduce="sum"),
     "loss-averaged-over-classes-too": dict(reduce="all"),
     "loss-not-reduced": dict(reduce="none"),
@@ -171,20 +181,27 @@ ADAM_BROKEN = {
     "learning-rate-ignored": dict(lr=0.001),
     "betas-ignored": dict(betas=(0.9, 0.999)),
     "eps-ignored": dict(fixed_eps=1e-8),
+    "bias-corrected-moments-stored": dict(store_hat=True),
+    "step-count-not-kept": dict(keep_step=False),
 }
-ALL_CE = mistakes.CE_OVERFLOW_MISTAKES + mistakes.CE_UNDERFLOW_MISTAKES
+ALL_CE = (mistakes.CE_GLOBAL_SHIFT_MISTAKES + mistakes.CE_OVERFLOW_MISTAKES
+          + mistakes.CE_UNDERFLOW_MISTAKES)
 TITLES = {m.key: m.title for m in ALL_CE + mistakes.ADAM_MISTAKES}
 
 
 def test_every_mistake_has_a_broken_student():
     assert set(CE_BROKEN) == {m.key for m in ALL_CE}
-    assert set(ADAM_BROKEN) == {m.key for m in mistakes.ADAM_MISTAKES}
+    assert set(ADAM_BROKEN) | {"step-count-outside-state"} == {
+        m.key for m in mistakes.ADAM_MISTAKES}
 
 
 def assert_fails_naming(result, key):
     assert isinstance(result, CheckResult)
     assert not result.passed
-    assert result.mistakes == (key,), str(result)
+    # the first mistake named is this one; a later problem may name a consequence of it
+    # (code without the max-shift also takes the log of a probability that underflows)
+    assert result.mistakes[:1] == (key,), str(result)
+    assert set(result.mistakes) <= {key, "log-of-softmax"}, str(result)
     assert f"Looks like: {TITLES[key]}" in str(result)
 
 
@@ -198,6 +215,27 @@ def test_cross_entropy_mistake_is_named(key):
 def test_adam_mistake_is_named(key):
     broken = named(student_adam_step, "my_adam_step", **ADAM_BROKEN[key])
     assert_fails_naming(check_adam_step(broken), key)
+
+
+def test_step_count_kept_outside_the_state_is_named():
+    """A global counter goes on from the first problem's three steps into the next one."""
+    broken = named(student_adam_step, "my_adam_step", counter=[0])
+    assert_fails_naming(check_adam_step(broken), "step-count-outside-state")
+
+
+def test_global_max_shift_gives_inf_on_rows_far_apart_and_fails():
+    result = check_softmax_cross_entropy(
+        named(student_cross_entropy, "my_softmax_cross_entropy", global_shift=True))
+    text = str(result)
+    assert "✗ rows whose maxima are far apart (N=2, C=3)" in text
+    assert "NaN or inf" in text
+
+
+def test_every_problem_gets_its_own_line_also_after_a_failure():
+    result = check_softmax_cross_entropy(
+        named(student_cross_entropy, "my_softmax_cross_entropy", global_shift=True))
+    assert len(result.lines) == len(checks.cross_entropy_problems())
+    assert sum(line.ok for line in result.lines) == len(result.lines) - 1
 
 
 def test_overflow_is_reported_as_nan_or_inf():
@@ -238,7 +276,7 @@ def problem_inputs():
         reference = checks.training._adam_reference(w0, grads, settings)
         for step in range(len(grads)):
             w = w0 if step == 0 else reference[step - 1]
-            yield (f"adam {label} {step}", dict(w=w, grads=grads, step=step,
+            yield (f"adam {label} {step}", dict(w=w, grads=grads, step=step, steps_before=3,
                                                 **dict(mistakes.ADAM_DEFAULTS, **settings)),
                    mistakes.ADAM_MISTAKES)
 
@@ -252,8 +290,9 @@ def test_every_mistake_shows_and_is_told_apart_from_the_others():
     first_seen = {}
     for label, inputs, candidates in problem_inputs():
         variants = {m.key: m.apply(**inputs) for m in candidates}
+        variants = {k: v for k, v in variants.items() if v}  # {}: not possible at this step
         for m in candidates:
-            if m.key in first_seen:
+            if m.key in first_seen or m.key not in variants:
                 continue
             wrong = [n for n, v in variants[m.key].items()
                      if differs(v, truth(label, inputs)[n])]
@@ -263,7 +302,7 @@ def test_every_mistake_shows_and_is_told_apart_from_the_others():
             twins = [k for k, v in variants.items() if k != m.key
                      and not any(differs(v[n], variants[m.key][n]) for n in variants[m.key])]
             assert not twins, (m.key, label, twins)
-    assert set(first_seen) == set(CE_BROKEN) | set(ADAM_BROKEN)
+    assert set(first_seen) == set(CE_BROKEN) | set(ADAM_BROKEN) | {"step-count-outside-state"}
 
 
 def truth(label, inputs):
@@ -421,7 +460,8 @@ def test_feedback_is_the_same_every_time_and_holds_no_address():
 
 # ------------------------------------------------------------ registry
 def test_training_exercises_are_registered_after_the_rnn_ones():
-    assert list(EXERCISES)[-2:] == ["softmax_cross_entropy", "adam_step"]
+    assert list(EXERCISES)[-4:] == ["softmax_cross_entropy", "adam_step", "loss_and_grads",
+                                    "train_epoch"]
     assert EXERCISES["softmax_cross_entropy"].functions == ("my_softmax_cross_entropy",)
     assert EXERCISES["adam_step"].functions == ("my_adam_step",)
     assert EXERCISES["softmax_cross_entropy"].check(my_softmax_cross_entropy).passed

@@ -66,7 +66,7 @@ def train_epoch(model, X, y, lengths, rng):
             model.grad_norms_.append(clip_grad_norm(grads, model.clip_norm))
         if model.lr_schedule == "cosine":  # from learning_rate down to 0 over training
             progress = model._step / model._n_steps
-            model.optimizer_.lr = model.learning_rate * 0.5 * (1 + np.cos(np.pi * progress))
+            model.optimizer_.learning_rate = model.learning_rate * 0.5 * (1 + np.cos(np.pi * progress))
         model.optimizer_.step(params, grads)
         model._step += 1
         total += loss * len(idx)
