@@ -470,3 +470,231 @@ def test_training_exercises_are_registered_after_the_rnn_ones():
 
 def test_new_checks_are_public():
     assert {"check_softmax_cross_entropy", "check_adam_step"} <= set(checks.__all__)
+
+
+# ------------------------------------------------------------ the many-to-one model and one epoch
+from rnn_lib import ScratchSimpleRNNClassifier, rnn_backward, rnn_forward  # noqa: E402
+from rnn_lib.checks import check_loss_and_grads, check_train_epoch, model_problems  # noqa: E402
+from rnn_lib.checks import _model_mistakes as model_mistakes  # noqa: E402
+
+
+def student_loss_and_grads(params, X, y, lengths, *, read="valid", write="valid", out_grads=True,
+                           twice=False, dB_y_mean=False, summed=False):
+    """A reader's many-to-one model, one-hot from np.eye, softmax by hand."""
+    N, T, _ = X.shape
+    rows = np.arange(N)
+    steps = {"valid": lengths - 1, "end": np.full(N, T - 1)}
+    h, cache = rnn_forward(X, np.zeros((N, params["W_h"].shape[0])), params["W_x"],
+                           params["W_h"], params["B"])
+    h_last = h[rows, steps[read]]
+    scores = h_last @ params["W_y"] + params["B_y"]
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+    onehot = np.eye(scores.shape[1])[y]
+    per_example = -np.log(probs[rows, y])
+    loss = per_example.sum() if summed else per_example.mean()
+    dscores = (probs - onehot) / (1 if summed else N)
+    if twice:
+        dscores = dscores / N
+    dh = np.zeros_like(h)
+    if write == "every":
+        dh += (dscores @ params["W_y"].T)[:, None, :]
+    else:
+        dh[rows, steps[write]] = dscores @ params["W_y"].T
+    _, _, dW_x, dW_h, dB = rnn_backward(dh, cache)
+    dW_y = h_last.T @ dscores if out_grads else np.zeros_like(params["W_y"])
+    dB_y = (dscores.mean(axis=0) if dB_y_mean else dscores.sum(axis=0)) if out_grads \
+        else np.zeros_like(params["B_y"])
+    return loss, {"W_x": dW_x, "W_h": dW_h, "B": dB, "W_y": dW_y, "B_y": dB_y}
+
+
+MODEL_BROKEN = {
+    "last-state-from-padding": dict(read="end", write="end"),
+    "gradient-at-padded-step": dict(write="end"),
+    "gradient-at-every-step": dict(write="every"),
+    "output-layer-gradient-missing": dict(out_grads=False),
+    "averaged-twice": dict(twice=True),
+    "dB_y-averaged": dict(dB_y_mean=True),
+    "loss-summed": dict(summed=True),
+}
+
+
+def student_train_epoch(params, X, y, lengths, loss_and_grads, optimizer, rng, batch_size=32,
+                        clip_norm=5.0, *, shuffle=True, shuffle_y=True, shuffle_lengths=True,
+                        clip="before", per_param=False, always=False, drop_last=False,
+                        mean="weighted", generator=None):
+    """A reader's epoch: its own clipping code, a list of batch losses."""
+    N = len(X)
+    if generator is not None:
+        order = generator.permutation(N)
+    else:
+        order = rng.permutation(N) if shuffle else np.arange(N)
+    losses, sizes = [], []
+    last = N - N % batch_size if drop_last else N
+    for start in range(0, last, batch_size):
+        idx = order[start:start + batch_size]
+        plain = np.arange(start, min(start + batch_size, N))
+        loss, grads = loss_and_grads(params, X[idx], y[idx] if shuffle_y else y[plain],
+                                     lengths[idx] if shuffle_lengths else lengths[plain])
+
+        def clip_them():
+            if clip_norm is None:
+                return
+            if per_param:
+                for g in grads.values():
+                    g *= min(1.0, clip_norm / np.linalg.norm(g))
+                return
+            total = np.sqrt(sum(np.sum(g ** 2) for g in grads.values()))
+            if always or total > clip_norm:
+                for g in grads.values():
+                    g *= clip_norm / total
+
+        if clip == "before":
+            clip_them()
+        optimizer.step(params, grads)
+        if clip == "after":
+            clip_them()
+        losses.append(loss)
+        sizes.append(len(idx))
+    if mean == "weighted":
+        return np.dot(losses, sizes) / N
+    return {"plain": np.mean(losses), "last": losses[-1], "sum": np.sum(losses)}[mean]
+
+
+EPOCH_BROKEN = {
+    "no-shuffle": dict(shuffle=False),
+    "X-shuffled-without-y": dict(shuffle_y=False),
+    "lengths-not-shuffled": dict(shuffle_lengths=False),
+    "clipped-after-the-step": dict(clip="after"),
+    "no-clipping": dict(clip="none"),
+    "clipped-per-parameter": dict(per_param=True),
+    "always-rescaled": dict(always=True),
+    "last-batch-dropped": dict(drop_last=True),
+    "loss-mean-of-batch-means": dict(mean="plain"),
+    "loss-of-last-batch": dict(mean="last"),
+    "loss-summed": dict(mean="sum"),
+}
+
+my_loss_and_grads = named(student_loss_and_grads, "my_loss_and_grads")
+my_train_epoch = named(student_train_epoch, "my_train_epoch")
+
+
+def test_independent_model_and_epoch_pass():
+    for result in (check_loss_and_grads(my_loss_and_grads), check_train_epoch(my_train_epoch)):
+        assert result.passed, str(result)
+        assert result.mistakes == ()
+
+
+def test_the_classifiers_own_loss_and_grads_passes():
+    def library(params, X, y, lengths):
+        model = ScratchSimpleRNNClassifier(n_nodes=params["W_h"].shape[0])
+        for k, v in params.items():
+            setattr(model, k, v)
+        model.classes_ = np.arange(params["W_y"].shape[1])
+        model.n_features_in_ = X.shape[2]
+        return model.loss_and_grads(X, y, lengths)
+
+    assert check_loss_and_grads(library).passed
+
+
+def test_model_simulator_without_mistakes_is_the_classifier():
+    for _, params, X, y, lengths in model_problems():
+        model = ScratchSimpleRNNClassifier(n_nodes=params["W_h"].shape[0])
+        for k, v in params.items():
+            setattr(model, k, v.copy())
+        model.classes_ = np.arange(params["W_y"].shape[1])
+        model.n_features_in_ = X.shape[2]
+        loss, grads = model.loss_and_grads(X, y, lengths)
+        got = model_mistakes.loss_and_grads_variant(params, X, y, lengths)
+        np.testing.assert_allclose(got["loss"], loss, rtol=1e-13)
+        for k in grads:
+            np.testing.assert_allclose(got["d" + k], grads[k], rtol=1e-12, atol=1e-15)
+
+
+def test_every_model_and_epoch_mistake_has_a_broken_student():
+    assert set(MODEL_BROKEN) == {m.key for m in model_mistakes.MODEL_MISTAKES}
+    assert set(EPOCH_BROKEN) == {m.key for m in model_mistakes.EPOCH_MISTAKES}
+
+
+def _named_only(result, key, title):
+    assert not result.passed
+    assert result.mistakes and set(result.mistakes) == {key}, str(result)
+    assert f"Looks like: {title}" in str(result)
+
+
+@pytest.mark.parametrize("key", MODEL_BROKEN)
+def test_model_mistake_is_named(key):
+    title = {m.key: m.title for m in model_mistakes.MODEL_MISTAKES}[key]
+    broken = named(student_loss_and_grads, "my_loss_and_grads", **MODEL_BROKEN[key])
+    _named_only(check_loss_and_grads(broken), key, title)
+
+
+@pytest.mark.parametrize("key", EPOCH_BROKEN)
+def test_epoch_mistake_is_named(key):
+    title = {m.key: m.title for m in model_mistakes.EPOCH_MISTAKES}[key]
+    broken = named(student_train_epoch, "my_train_epoch", **EPOCH_BROKEN[key])
+    _named_only(check_train_epoch(broken), key, title)
+
+
+def test_a_shuffle_with_another_generator_is_pointed_out():
+    broken = named(student_train_epoch, "my_train_epoch", generator=np.random.default_rng(9))
+    result = check_train_epoch(broken)
+    assert not result.passed
+    assert "other-random-generator" in result.mistakes
+    assert "not with `order = rng.permutation(N)` from the `rng` passed in" in str(result)
+
+
+def test_epoch_check_reports_every_problem():
+    result = check_train_epoch(named(student_train_epoch, "my_train_epoch", clip="after"))
+    assert len(result.lines) == 3
+    assert [line.ok for line in result.lines] == [False, True, False]  # clip_norm=None passes
+
+
+def test_shuffling_X_in_place_fails_by_name():
+    def in_place(params, X, y, lengths, loss_and_grads, optimizer, rng, batch_size=32,
+                 clip_norm=5.0):
+        rng.shuffle(X)
+        return student_train_epoch(params, X, y, lengths, loss_and_grads, optimizer, rng,
+                                   batch_size, clip_norm)
+
+    text = str(check_train_epoch(in_place))
+    assert "changed its argument X in place" in text
+
+
+def test_changing_params_in_place_in_loss_and_grads_fails():
+    def in_place(params, X, y, lengths):
+        params["W_y"] *= 2
+        return student_loss_and_grads(params, X, y, lengths)
+
+    assert "changed params['W_y'] in place" in str(check_loss_and_grads(in_place))
+
+
+@pytest.mark.parametrize("bad_return, message", [
+    (lambda *a: None, "it must return two: `return loss, grads`"),
+    (lambda *a: (1.0, [1, 2]), "grads as a list; it must be a dict"),
+    (lambda *a: (1.0, {"W_x": 1}), "grads has no 'W_h', 'B', 'W_y', 'B_y'"),
+])
+def test_model_check_explains_a_wrong_return(bad_return, message):
+    result = check_loss_and_grads(bad_return)
+    assert not result.passed and message in str(result)
+
+
+def test_model_and_epoch_stubs_say_not_implemented():
+    def stub(*args, **kwargs):
+        raise NotImplementedError
+
+    for check in (check_loss_and_grads, check_train_epoch):
+        result = check(stub)
+        assert result.not_implemented and len(result.lines) == 1
+
+
+def test_epoch_check_explains_a_non_number():
+    result = check_train_epoch(lambda *a, **k: "done")
+    assert "must return the mean loss of the epoch, one number" in str(result)
+
+
+def test_model_exercises_name_what_solves_them():
+    assert EXERCISES["loss_and_grads"].solves[0] == \
+        "rnn_lib.models.classifier.ScratchSimpleRNNClassifier.loss_and_grads"
+    assert EXERCISES["train_epoch"].solves == ("rnn_lib.models.training.train_epoch",)
+    assert {"check_loss_and_grads", "check_train_epoch"} <= set(checks.__all__)

@@ -22,7 +22,7 @@ from . import bptt, forward, model, training
 from ._base import CheckResult, Exercise
 from .bptt import check_rnn_backward, check_rnn_step_backward
 from .forward import check_rnn_forward, check_rnn_step_forward
-from .model import check_loss_and_grads, check_train_epoch
+from .model import check_loss_and_grads, check_train_epoch, epoch_problems, model_problems  # noqa: F401
 from .problems import fixed_problem, random_problem, seed_problem  # noqa: F401
 from .training import (  # noqa: F401  (the problems are for tests)
     adam_problems,
