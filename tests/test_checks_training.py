@@ -579,6 +579,12 @@ my_loss_and_grads = named(student_loss_and_grads, "my_loss_and_grads")
 my_train_epoch = named(student_train_epoch, "my_train_epoch")
 
 
+def test_the_librarys_minibatch_epoch_passes():
+    from rnn_lib.models.training import minibatch_epoch
+
+    assert check_train_epoch(minibatch_epoch).passed
+
+
 def test_independent_model_and_epoch_pass():
     for result in (check_loss_and_grads(my_loss_and_grads), check_train_epoch(my_train_epoch)):
         assert result.passed, str(result)
@@ -696,5 +702,6 @@ def test_epoch_check_explains_a_non_number():
 def test_model_exercises_name_what_solves_them():
     assert EXERCISES["loss_and_grads"].solves[0] == \
         "rnn_lib.models.classifier.ScratchSimpleRNNClassifier.loss_and_grads"
-    assert EXERCISES["train_epoch"].solves == ("rnn_lib.models.training.train_epoch",)
+    assert EXERCISES["train_epoch"].solves == ("rnn_lib.models.training.train_epoch",
+                                               "rnn_lib.models.training.minibatch_epoch")
     assert {"check_loss_and_grads", "check_train_epoch"} <= set(checks.__all__)

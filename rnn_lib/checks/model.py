@@ -223,5 +223,6 @@ EXERCISES = {
                 "rnn_lib.nn.layers.last_state_forward", "rnn_lib.nn.layers.last_state_backward")),
     "train_epoch": Exercise(
         check_train_epoch, ("my_train_epoch",), 2,
-        solves=("rnn_lib.models.training.train_epoch",)),
+        solves=("rnn_lib.models.training.train_epoch",
+                "rnn_lib.models.training.minibatch_epoch")),
 }
