@@ -19,15 +19,21 @@ input from the functions here, for example
 `step_problem` (the inputs of one step, with the right state before it).
 
 One module per chapter holds its checks beside its catalogue of mistakes:
-`forward` (chapter 1), `bptt` (chapter 2), `training` (chapter 3).
+`forward` (chapter 1), `bptt` (chapter 2), `training` and `model` (chapter 3).
 `EXERCISES` lists every graded exercise for the grader:
 name -> Exercise(check, names of the notebook functions it takes, points,
 library functions that solve it).
 """
-from . import bptt, forward, training
+from . import bptt, forward, model, training
 from ._base import CheckResult, Exercise
 from .bptt import check_rnn_backward, check_rnn_step_backward
 from .forward import check_rnn_forward, check_rnn_step_forward
+from .model import (  # noqa: F401  (the problems are for tests)
+    check_loss_and_grads,
+    check_train_epoch,
+    epoch_problems,
+    model_problems,
+)
 # The problems the checks run, so that a failing input can be rebuilt:
 from .problems import fixed_problem, random_problem, step_problem, worked_example  # noqa: F401
 from .training import (  # noqa: F401  (the problems are for tests)
@@ -42,12 +48,14 @@ __all__ = [
     "EXERCISES",
     "Exercise",
     "check_adam_step",
+    "check_loss_and_grads",
     "check_rnn_backward",
     "check_rnn_forward",
     "check_rnn_step_backward",
     "check_rnn_step_forward",
     "check_softmax_cross_entropy",
+    "check_train_epoch",
 ]
 
 # In the book's order; each chapter module owns its exercises.
-EXERCISES = {**forward.EXERCISES, **bptt.EXERCISES, **training.EXERCISES}
+EXERCISES = {**forward.EXERCISES, **bptt.EXERCISES, **training.EXERCISES, **model.EXERCISES}
