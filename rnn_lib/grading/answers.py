@@ -1,0 +1,107 @@
+"""A copy of rnn_lib without the answers to its exercises, for the grading run.
+
+Exercises are graded in a run of the notebook where the library functions
+that answer them (``Exercise.solves``, e.g. ``rnn_lib.rnn.rnn_backward``)
+raise instead of computing, and where the graded checks and their catalogues
+of mistakes (which hold correct implementations too) cannot be imported. The
+copy is mounted over rnn_lib in that run's sandbox, so the answers are not in
+its memory, on its disk or in its source files: no alias, ``importlib``
+trick, ``inspect.getsource`` or saved code object brings them back. The
+notebook's own run, the one whose errors are reported, has the whole library.
+"""
+import ast
+import shutil
+from pathlib import Path
+
+__all__ = ["FALLBACK_SOLVES", "answerless_library", "solves"]
+
+# The library functions that answer each exercise, for an `Exercise` without `solves`.
+FALLBACK_SOLVES = {
+    "rnn_step_forward": ("rnn_lib.rnn.rnn_step_forward",),
+    "rnn_forward": ("rnn_lib.rnn.rnn_forward",),
+    "rnn_step_backward": ("rnn_lib.rnn.rnn_step_backward",),
+    "rnn_backward": ("rnn_lib.rnn.rnn_backward",),
+    # a softmax, or the per-step loss on (N, 1, C), is most of this one's answer
+    "softmax_cross_entropy": ("rnn_lib.losses.softmax_cross_entropy", "rnn_lib.losses.log_softmax",
+                              "rnn_lib.losses.softmax", "rnn_lib.losses.temporal_softmax_cross_entropy"),
+    "adam_step": ("rnn_lib.optim.Adam._update",),
+}
+
+MESSAGE = ("{name} is the library's answer to exercise {exercise}; it is switched off while "
+           "submissions are graded. Write the function yourself.")
+
+
+def solves(name, exercise):
+    """The dotted names of the library functions that answer exercise `name`."""
+    return tuple(getattr(exercise, "solves", ()) or FALLBACK_SOLVES.get(name, ()))
+
+
+def _is_checks(path, root):
+    """The graded checks and their mistakes: rnn_lib/checks(.py or /), _checkbase, *mistakes*."""
+    parts = path.relative_to(root).parts
+    return bool(parts) and (parts[0] in ("checks", "checks.py", "_checkbase.py")
+                            or "mistakes" in parts[0])
+
+
+def answerless_library(source, target, exercises):
+    """Copy the package `source` to `target`, without the answers of `exercises` (name -> Exercise).
+
+    Raises ValueError when an answer named by an exercise is not in the package.
+    """
+    source, target = Path(source), Path(target)
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for path in sorted(target.rglob("*"), reverse=True):
+        if path.exists() and _is_checks(path, target):
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    for gone in ("checks", "_checkbase"):
+        text = ('raise ImportError("rnn_lib\'s graded checks cannot be imported while submissions '
+                'are graded: the grader runs them itself")\n')
+        if (source / gone).is_dir():
+            (target / gone).mkdir()
+            (target / gone / "__init__.py").write_text(text)
+        elif (source / f"{gone}.py").exists():
+            (target / f"{gone}.py").write_text(text)
+    for exercise_name, exercise in exercises.items():
+        for dotted in solves(exercise_name, exercise):
+            _switch_off(target, dotted, MESSAGE.format(name=dotted, exercise=exercise_name))
+    return target
+
+
+def _module_file(root, parts):
+    """The longest prefix of `parts` (after the package name) that is a module under `root`."""
+    for n in range(len(parts), 0, -1):
+        base = root.joinpath(*parts[:n])
+        for path in (base.with_suffix(".py"), base / "__init__.py"):
+            if path.is_file():
+                return path, parts[n:]
+    return None, parts
+
+
+def _switch_off(root, dotted, message):
+    parts = dotted.split(".")
+    if parts[0] != root.name and parts[0] != "rnn_lib":
+        raise ValueError(f"{dotted} is not in the package {root.name}")
+    path, qualname = _module_file(root, parts[1:])
+    if path is None or not qualname:
+        raise ValueError(f"cannot switch off {dotted}: no such module in rnn_lib")
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    node = _find(tree, qualname)
+    if node is None:
+        raise ValueError(f"cannot switch off {dotted}: no function {'.'.join(qualname)} "
+                         f"in {path.relative_to(root.parent)}")
+    keep = node.body[:1] if ast.get_docstring(node) is not None else []
+    node.body = keep + [ast.Raise(exc=ast.Call(func=ast.Name("RuntimeError", ast.Load()),
+                                               args=[ast.Constant(message)], keywords=[]), cause=None)]
+    path.write_text(ast.unparse(ast.fix_missing_locations(tree)) + "\n", encoding="utf-8")
+
+
+def _find(tree, qualname):
+    body = tree.body
+    node = None
+    for name in qualname:
+        node = next((n for n in body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                       ast.ClassDef)) and n.name == name), None)
+        if node is None:
+            return None
+        body = node.body
+    return node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
