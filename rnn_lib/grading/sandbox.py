@@ -22,7 +22,6 @@ needs another user); as another user, bubblewrap makes a user namespace.
 """
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -34,7 +33,7 @@ from typing import NamedTuple
 
 from . import runner
 
-__all__ = ["Limits", "Process", "SandboxUnavailable", "sandbox_problem"]
+__all__ = ["Limits", "Process", "SandboxUnavailable", "Stopped", "stop_all"]
 
 RUNNER = Path(runner.__file__).resolve()
 RNN_LIB = RUNNER.parents[1]
@@ -69,11 +68,11 @@ _live_lock = threading.Lock()
 
 
 def stop_all():
-    """Kill every sandbox still running (Ctrl-C)."""
+    """Kill every sandbox still running (Ctrl-C); their owners see them stopped."""
     with _live_lock:
         processes = list(_live)
     for process in processes:
-        process.stop()
+        process.kill("the batch was interrupted")
 
 
 class Process:
@@ -82,6 +81,7 @@ class Process:
     def __init__(self, library=RNN_LIB, sandboxed=True, limits=Limits(), slot=0):
         self.library, self.sandboxed, self.limits, self.slot = Path(library), sandboxed, limits, slot
         self.popen = None
+        self._seq = 0
         self.stopped_by = ""  # why it was stopped before the end, if it was
         self._tmp = None
 
@@ -129,27 +129,36 @@ class Process:
         """Send `message`, return the reply; raise `Stopped` (and kill it) if none in time."""
         if not self.alive:
             raise Stopped(self.stopped_by or "not started")
+        self._seq += 1
         try:
-            runner.write_message(self._w, message)
-            return runner.read_message(self._r, time.monotonic() + timeout)
+            runner.write_message(self._w, dict(message, seq=self._seq))
+            reply = runner.read_message(self._r, time.monotonic() + timeout)
+            if reply.get("seq") != self._seq:
+                raise ValueError("a reply out of turn")
+            return reply
         except TimeoutError:
             self.stop(f"no answer within {timeout:g} s")
         except (EOFError, OSError):
-            self.popen.wait()  # it died: say how
-            code = self.popen.returncode
+            code = self.popen.wait()  # it died: say how
             self.stop("the kernel died" + (f" (signal {-code})" if code < 0 else ""))
         except ValueError as exc:  # JSON that is not a message: the process broke the protocol
             self.stop(f"it sent something that is not a reply ({exc})")
         raise Stopped(self.stopped_by)
 
-    def stop(self, why="stopped"):
-        """Kill the process and everything it started; idempotent."""
-        if self.popen is None:
-            return
+    def kill(self, why):
+        """Kill the process and everything it started (from any thread)."""
         if not self.stopped_by:
             self.stopped_by = why
-        popen, self.popen = self.popen, None
-        _kill_tree(popen)
+        popen = self.popen
+        if popen is not None:
+            _kill_tree(popen)
+
+    def stop(self, why="stopped"):
+        """Kill it, then free its pipes and files (by the thread that started it); idempotent."""
+        if self.popen is None:
+            return
+        self.kill(why)
+        self.popen = None
         for fd in (self._w, self._r):
             try:
                 os.close(fd)
