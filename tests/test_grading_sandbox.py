@@ -77,10 +77,10 @@ def my_softmax_cross_entropy(logits, y):
     return -np.log(p[np.arange(len(y)), y]).mean(), p
 
 def my_adam_step(w, g, state, learning_rate=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
-    return w - learning_rate * g, state
+    raise NotImplementedError("Exercise 3.2: write my_adam_step here")
 
 def my_rnn_step_backward(dh_next, cache):
-    raise NotImplementedError("Exercise 2.1: write my_rnn_step_backward here")
+    return dh_next, cache
 '''
 
 
@@ -266,7 +266,7 @@ def hostile(tmp, csv_path, listener, tags):
             "    return importlib.import_module('rnn_lib.rnn').rnn_step_forward(x, h_prev, W_x, W_h, B)\n"
             "saved = rnn_lib.rnn_step_backward.__code__\n"
             "my_rnn_step_backward = types.FunctionType(saved, vars(importlib.import_module('rnn_lib.rnn')))\n"
-            "source = {}\n"
+            "source = {'__name__': 'rnn_lib.rnn', '__package__': 'rnn_lib'}\n"
             "exec(inspect.getsource(importlib.import_module('rnn_lib.rnn')), source)\n"
             "my_rnn_backward = source['rnn_backward']\n"
             "def my_softmax_cross_entropy(logits, y):\n"
@@ -279,8 +279,8 @@ def hostile(tmp, csv_path, listener, tags):
             "    adam.step(params, {'w': g})\n"
             "    return params['w']\n",
             "import numpy as np\n"
-            "from rnn_lib.checks import check_rnn_backward\n"
-            "assert check_rnn_backward(my_rnn_backward, my_rnn_forward).passed\n"],  # self-study works
+            "from rnn_lib.checks import check_rnn_forward\n"
+            "assert check_rnn_forward(my_rnn_forward).passed\n"],  # self-study works
         "mistakes.ipynb": [MISTAKES],
         "missing.ipynb": [STEP_FORWARD],
         "raises.ipynb": [STEP_FORWARD, 'raise ValueError("boom")',
@@ -308,7 +308,7 @@ def batch(tmp_path_factory):
                    + [made / "not_json.ipynb", made / "not_notebook.ipynb"])
     before = digests(submissions + book_files())
     start = time.monotonic()
-    run = cli("grade", *submissions, "--out", csv_path, "--jobs", 2)
+    run = cli("grade", *submissions, "--out", csv_path, "--jobs", 2, "--timeout", 300)  # a busy machine
     seconds = time.monotonic() - start
     after = digests(submissions + book_files())
     yield Batch(run, read_csv(csv_path), before, after, made, students, submissions, listener, tags,
@@ -421,7 +421,8 @@ def test_feedback_through_the_sandbox_reads_as_in_the_notebook(batch):
             assert f"```text\n{expected}\n```" in text, name
     assert "changed its argument logits in place" in text
     assert "(in `reshape_all`, at `return x.reshape(-1, 7)`)" in text
-    assert "not implemented yet" in text
+    assert "Looks like: " in text  # a classic mistake, named
+    assert "check_adam_step(my_adam_step): not implemented yet" in text
     assert "not defined in the notebook: my_rnn_backward" in text
 
 
@@ -446,8 +447,10 @@ def test_broken_files_get_zero_and_a_reason(batch, name, reason):
 
 def test_one_job_at_a_time_gives_the_same_csv(batch, tmp_path):
     """Serially, on the submissions that need no long training (chapter 3's run takes a while)."""
-    quick = [p for p in batch.submissions if "03_" not in Path(p).name
-             and Path(p).name not in ("vandal.ipynb", "bomb.ipynb")]  # those two change the host's state
+    quick = [p for p in batch.submissions if Path(p).name in (
+        "01_forward_propagation.ipynb", "02_backpropagation_through_time.ipynb", "faked.ipynb",
+        "copier.ipynb", "network.ipynb", "detach.ipynb", "answers.ipynb", "mistakes.ipynb",
+        "raises.ipynb", "not_json.ipynb")]
     run = cli("grade", *quick, "--out", tmp_path / "serial.csv", "--jobs", 1)
     assert run.returncode == 0, run.stderr
     serial = read_csv(tmp_path / "serial.csv")
@@ -500,7 +503,7 @@ def test_endless_loops_time_out_and_leave_no_process_behind(tmp_path):
     loop = rows["loop.ipynb"]
     assert (loop["rnn_step_forward"], loop["rnn_forward"]) == ("1", "0")  # graded after the interrupt
     assert loop["error"].startswith("cell 2 (import subprocess): timed out after 3 s (interrupted)")
-    assert "rnn_forward: `my_rnn_forward` raised TimeoutError: did not return within" in run.stdout
+    assert "rnn_forward: ✗ `my_rnn_forward` raised TimeoutError: did not return within 3 s (interrupted)" in run.stdout
     assert rows["stubborn.ipynb"]["total"] == "0"
     assert "ignored the interrupt and was stopped" in rows["stubborn.ipynb"]["error"]
     assert rows["dies.ipynb"]["error"] == "cell 2 (import os): the kernel died"

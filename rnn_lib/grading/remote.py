@@ -85,7 +85,8 @@ class RemoteFunction(RemoteValue):
         if left <= 0:
             raise _exception("TimeoutError", f"the check ran out of its {session.timeout:g} s")
         message = {"op": "call", "id": self._id, "args": session.encode(list(args)),
-                   "kwargs": {k: session.encode(v) for k, v in kwargs.items()}, "timeout": left}
+                   "kwargs": {k: session.encode(v) for k, v in kwargs.items()}, "timeout": left,
+                   "limit": session.timeout}  # the time it is told it had: the same in every run
         try:
             reply = session.process.request(message, left + 5)
         except Stopped as exc:

@@ -232,14 +232,16 @@ class Runner:
             timed_out, self.timed_out = self.timed_out, False
             return {"ok": False, "exc": {
                 "type": "TimeoutError" if timed_out else _text(type(exc).__name__, 100),
-                "message": (f"did not return within {message['timeout']:g} s (interrupted)"
+                "message": (f"did not return within {message.get('limit', message['timeout']):g} s "
+                            "(interrupted)"
                             if timed_out else _text(exc, 1000)),
                 "not_implemented": isinstance(exc, NotImplementedError) and not timed_out,
                 "where": None if timed_out else _where(exc)}}
         if self.timed_out:  # it caught the interrupt and went on: too late all the same
             self.timed_out = False
             return {"ok": False, "exc": {"type": "TimeoutError", "where": None, "not_implemented": False,
-                                         "message": f"did not return within {message['timeout']:g} s"}}
+                                         "message": "did not return within "
+                                                    f"{message.get('limit', message['timeout']):g} s"}}
         after = [encode(a, lambda v: None) if isinstance(a, np.ndarray) else None for a in args]
         try:
             return {"ok": True, "value": encode(value, self._handle), "after": after}
