@@ -141,7 +141,8 @@ def _grade(args):
               f"({seconds:.1f} s{error})", file=sys.stderr, flush=True)
 
     grades = grade_notebooks(submissions, exercises, args.timeout, progress=progress, jobs=args.jobs,
-                             sandboxed=not args.unsandboxed, limits=Limits(memory_mb=args.memory))
+                             sandboxed=not args.unsandboxed,
+                             limits=Limits(memory_mb=args.memory, cpu_seconds=max(600, int(10 * args.timeout))))
     write_feedback(grades, feedback, exercises)
     tmp = out.with_name(f".{out.name}.tmp")
     write_csv(grades, tmp, exercises)

@@ -82,6 +82,7 @@ class Process:
         self.library, self.sandboxed, self.limits, self.slot = Path(library), sandboxed, limits, slot
         self.popen = None
         self._seq = 0
+        self.stderr_tail = ""
         self.stopped_by = ""  # why it was stopped before the end, if it was
         self._tmp = None
 
@@ -93,7 +94,10 @@ class Process:
         to_child, self._w = os.pipe()
         self._r, from_child = os.pipe()
         self._tmp = tempfile.TemporaryDirectory(prefix="rnn-lib-sandbox-", ignore_cleanup_errors=True)
-        limits = json.dumps(self.limits.rlimits())
+        rlimits = self.limits.rlimits()
+        if not self.sandboxed:  # the count would be of all the user's processes, not this one's
+            del rlimits["nproc"]
+        limits = json.dumps(rlimits)
         if self.sandboxed:  # the library is mounted where the grader's is: run that path
             uid = _uid_for(self.slot)
             argv = bwrap_command(self.library, self.limits, root=uid is not None) + [
@@ -119,8 +123,7 @@ class Process:
         try:
             self.request({"op": "ping"}, 60)
         except Stopped:
-            self._stderr.seek(0)
-            detail = " ".join(self._stderr.read()[-600:].decode("utf-8", "replace").split())
+            detail = self.stderr_tail
             raise SandboxUnavailable(f"the grading process did not start: {self.stopped_by}"
                                      + (f" ({detail})" if detail else "")) from None
         return self
@@ -164,6 +167,11 @@ class Process:
                 os.close(fd)
             except OSError:
                 pass
+        try:  # what bwrap or Python said before the runner silenced them, for a failed start
+            self._stderr.seek(0)
+            self.stderr_tail = " ".join(self._stderr.read()[-600:].decode("utf-8", "replace").split())
+        except (OSError, ValueError):
+            pass
         self._stderr.close()
         with _live_lock:
             _live.discard(self)
@@ -223,7 +231,7 @@ def bwrap_command(library, limits, root=False):
     """The ``bwrap`` command line (up to and without the program) for one sandbox."""
     cmd = ["bwrap", "--new-session", "--die-with-parent"]
     if not root:
-        cmd += ["--unshare-all", "--disable-userns"]
+        cmd += ["--unshare-all", "--unshare-user", "--disable-userns"]
     else:  # root: no user namespace (in one, the processes would still be root's), then drop
         cmd += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
                 "--unshare-cgroup-try", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
