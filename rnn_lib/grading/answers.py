@@ -50,17 +50,17 @@ def answerless_library(source, target, exercises):
     """
     source, target = Path(source), Path(target)
     shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    for path in sorted(target.rglob("*"), reverse=True):
-        if path.exists() and _is_checks(path, target):
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
-    for gone in ("checks", "_checkbase"):
-        text = ('raise ImportError("rnn_lib\'s graded checks cannot be imported while submissions '
-                'are graded: the grader runs them itself")\n')
-        if (source / gone).is_dir():
-            (target / gone).mkdir()
-            (target / gone / "__init__.py").write_text(text)
-        elif (source / f"{gone}.py").exists():
-            (target / f"{gone}.py").write_text(text)
+    text = ('raise ImportError("rnn_lib\'s graded checks and their catalogues of mistakes cannot be '
+            'imported while submissions are graded: the grader runs the checks itself")\n')
+    for path in sorted(target.iterdir()):
+        if not _is_checks(path, target):
+            continue
+        if path.is_dir():  # a package: importing any of it runs its __init__ first
+            shutil.rmtree(path)
+            path.mkdir()
+            (path / "__init__.py").write_text(text)
+        elif path.suffix == ".py":
+            path.write_text(text)
     for exercise_name, exercise in exercises.items():
         for dotted in solves(exercise_name, exercise):
             _switch_off(target, dotted, MESSAGE.format(name=dotted, exercise=exercise_name))

@@ -12,7 +12,7 @@ MAX_NOTES = 20
 def feedback_markdown(grade, exercises):
     """The feedback of one `Grade`: points, each exercise's outcome and its check's whole feedback."""
     most = sum(EXERCISES[n].points for n in exercises)
-    sandbox = ("graded in a sandbox (bubblewrap)" if grade.sandbox == "bubblewrap"
+    sandbox = ("graded in a bubblewrap sandbox" if grade.sandbox == "bubblewrap"
                else "graded without a sandbox")
     lines = [f"# Feedback: {Path(grade.submission).name}", "",
              f"- submission: `{grade.submission}`",
