@@ -281,6 +281,19 @@ def hostile(tmp, csv_path, listener, tags):
             "import numpy as np\n"
             "from rnn_lib.checks import check_rnn_forward\n"
             "assert check_rnn_forward(my_rnn_forward).passed\n"],  # self-study works
+        "odd.ipynb": [STEP_FORWARD,  # a reply too large, objects that misbehave when looked at
+                      "def my_rnn_forward(x, h0, W_x, W_h, B):\n"
+                      "    return np.ones((9, 2**20)), None\n"  # 72 MB of float64
+                      "class Nameless:\n"
+                      "    @property\n"
+                      "    def __name__(self):\n"
+                      "        raise RuntimeError('no name')\n"
+                      "    def __call__(self, *args):\n"
+                      "        deep = []\n"
+                      "        for _ in range(10_000):\n"
+                      "            deep = [deep]\n"
+                      "        return deep\n"
+                      "my_softmax_cross_entropy = Nameless()\n"],
         "mistakes.ipynb": [MISTAKES],
         "missing.ipynb": [STEP_FORWARD],
         "raises.ipynb": [STEP_FORWARD, 'raise ValueError("boom")',
@@ -426,6 +439,12 @@ def test_feedback_through_the_sandbox_reads_as_in_the_notebook(batch):
     assert "Looks like: " in text  # a classic mistake, named
     assert "check_adam_step(my_adam_step): not implemented yet" in text
     assert "not defined in the notebook: my_rnn_backward" in text
+
+
+def test_odd_replies_stop_only_their_own_submission(batch):
+    row = batch.row("odd.ipynb")
+    assert (row["rnn_step_forward"], row["total"]) == ("1", "1")
+    assert "grading rnn_forward: it sent something that is not a reply" in row["error"]
 
 
 def test_missing_function_gets_zero_with_a_reason(batch):

@@ -38,7 +38,11 @@ class Session:
 
     def lookup(self, names):
         """name -> RemoteFunction / RemoteValue, or None when the notebook does not define it."""
-        found = self.process.request({"op": "lookup", "names": list(names)}, 30)["found"]
+        found = self.process.request({"op": "lookup", "names": list(names)}, 30).get("found")
+        if not isinstance(found, dict) or not all(
+                found.get(n) is None or isinstance(found[n], dict) and isinstance(found[n].get("id"), str)
+                for n in names):
+            self.process.broken("a lookup without the names asked for")
         return {n: None if found.get(n) is None else _remote(self, found[n]) for n in names}
 
     def encode(self, value):
@@ -93,7 +97,7 @@ class RemoteFunction(RemoteValue):
             raise _exception("SandboxStopped", f"`{name}` did not return: {exc}; the submission's "
                              "sandbox was stopped") from None
         if not reply.get("ok"):
-            info = reply.get("exc") or {}
+            info = reply.get("exc") if isinstance(reply.get("exc"), dict) else {}
             raise _exception(str(info.get("type", "Exception"))[:100], str(info.get("message", ""))[:1000],
                              bool(info.get("not_implemented")), info.get("where"))
         try:
@@ -101,8 +105,9 @@ class RemoteFunction(RemoteValue):
             for arg, after in zip(args, reply.get("after") or []):
                 if isinstance(arg, np.ndarray) and after is not None:
                     _write_back(arg, session.decode(after))
-        except (ValueError, TypeError, KeyError) as exc:
-            raise _exception("GradingError", f"the sandbox sent back a malformed reply ({exc})") from None
+        except Exception as exc:  # whatever the data, the grader goes on
+            raise _exception("GradingError", "the sandbox sent back a malformed reply "
+                                             f"({type(exc).__name__}: {str(exc)[:100]})") from None
         return value
 
 

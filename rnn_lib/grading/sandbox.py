@@ -144,8 +144,13 @@ class Process:
         except (EOFError, OSError):
             code = self.popen.wait()  # it died: say how
             self.stop("the kernel died" + (f" (signal {-code})" if code < 0 else ""))
-        except ValueError as exc:  # JSON that is not a message: the process broke the protocol
-            self.stop(f"it sent something that is not a reply ({exc})")
+        except Exception as exc:  # not a message (bad JSON, too deep, too long...): a broken protocol
+            self.stop(f"it sent something that is not a reply ({type(exc).__name__}: {str(exc)[:100]})")
+        raise Stopped(self.stopped_by)
+
+    def broken(self, what):
+        """Stop it for a reply of the wrong shape; raise `Stopped`."""
+        self.stop(f"it sent something that is not a reply ({what})")
         raise Stopped(self.stopped_by)
 
     def kill(self, why):
