@@ -40,11 +40,19 @@ MAX_TEXT = 100_000
 
 
 # ---------------------------------------------------------------- framing
-def write_message(fd, message):
+def write_message(fd, message, deadline=None):
+    """Send `message` on `fd` (non-blocking when a `deadline` is given: TimeoutError after it)."""
     body = json.dumps(message, separators=(",", ":")).encode("utf-8")
-    data = struct.pack(">I", len(body)) + body
+    data = memoryview(struct.pack(">I", len(body)) + body)
     while data:
-        data = data[os.write(fd, data):]
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([], [fd], [], left)[1]:
+                raise TimeoutError
+        try:
+            data = data[os.write(fd, data):]
+        except BlockingIOError:
+            pass
 
 
 def read_message(fd, deadline=None):

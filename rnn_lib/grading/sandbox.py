@@ -116,9 +116,16 @@ class Process:
                 self.popen = subprocess.Popen(argv, pass_fds=(to_child, from_child), cwd=cwd, env=env,
                                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                               stderr=self._stderr, start_new_session=True)
+            except OSError as exc:  # no bwrap any more, no Python, ...
+                for fd in (self._w, self._r):
+                    os.close(fd)
+                self._stderr.close()
+                self._tmp.cleanup()
+                raise SandboxUnavailable(f"cannot start {argv[0]}: {exc}") from None
             finally:
                 os.close(to_child)
                 os.close(from_child)
+            os.set_blocking(self._w, False)  # a sandbox that stops reading cannot block the grader
             _live.add(self)
         try:
             self.request({"op": "ping"}, 60)
@@ -133,17 +140,21 @@ class Process:
         if not self.alive:
             raise Stopped(self.stopped_by or "not started")
         self._seq += 1
+        deadline = time.monotonic() + timeout
         try:
-            runner.write_message(self._w, dict(message, seq=self._seq))
-            reply = runner.read_message(self._r, time.monotonic() + timeout)
+            runner.write_message(self._w, dict(message, seq=self._seq), deadline)
+            reply = runner.read_message(self._r, deadline)
             if reply.get("seq") != self._seq:
                 raise ValueError("a reply out of turn")
             return reply
         except TimeoutError:
             self.stop(f"no answer within {timeout:g} s")
         except (EOFError, OSError):
-            code = self.popen.wait()  # it died: say how
-            self.stop("the kernel died" + (f" (signal {-code})" if code < 0 else ""))
+            try:
+                code = self.popen.wait(2)  # it died: say how
+                self.stop("the kernel died" + (f" (signal {-code})" if code < 0 else ""))
+            except subprocess.TimeoutExpired:  # alive, but it closed its end of the pipes
+                self.stop("the kernel closed its connection to the grader")
         except Exception as exc:  # not a message (bad JSON, too deep, too long...): a broken protocol
             self.stop(f"it sent something that is not a reply ({type(exc).__name__}: {str(exc)[:100]})")
         raise Stopped(self.stopped_by)
