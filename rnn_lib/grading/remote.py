@@ -13,7 +13,6 @@ here, in the grader, where no code of the submission runs.
 """
 import itertools
 import linecache
-import os
 import time
 
 import numpy as np
@@ -138,13 +137,14 @@ def _exception(type_name, message, not_implemented=False, where=None):
         cls = type(type_name.replace("\x00", "") or "Exception", (base,), {})
     exc = cls(message)
     # Raised from a code object named as the student's function, at a line that reads as the
-    # student's: the checks name that line. Without one, the file is one they skip (NumPy's).
+    # student's: the checks name the last such line. Without one, a line with no text, which
+    # they do not name (and the grader's own frames come before it).
+    filename = f"<submission {next(_names)}>"  # one each: the checks read it in their thread
     if where and isinstance(where, list) and len(where) == 2:
-        filename = f"<submission {next(_names)}>"  # one each: the checks read it in their thread
-        linecache.cache[filename] = (len(where[1]), None, [str(where[1]) + "\n"], filename)
+        linecache.cache[filename] = (len(str(where[1])), None, [str(where[1]) + "\n"], filename)
         code = compile("raise exc", filename, "exec").replace(co_name=str(where[0])[:100])
     else:
-        code = compile("raise exc", os.path.join(os.path.dirname(np.__file__), "<sandbox>"), "exec")
+        code = compile("raise exc", filename, "exec")
     try:
         exec(code, {"exc": exc})
     except BaseException as raised:
