@@ -8,7 +8,8 @@ Command line (see the book's page "For instructors")::
 Every submission runs in a bubblewrap sandbox, and the checks run in the
 grader, outside it (see `rnn_lib.grading.grade`).
 
-Needs nbformat, nbclient and ipykernel (in requirements.txt); `import rnn_lib`
+Needs nbformat and IPython (in requirements.txt, IPython with ipykernel), and
+bubblewrap (``apt-get install bubblewrap``) for the sandbox; `import rnn_lib`
 alone never loads this package.
 """
 from .book import Chapter, find_book, find_chapters, student_edition, write_student_editions
