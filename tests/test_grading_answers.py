@@ -105,3 +105,10 @@ def test_objects_that_are_not_plain_data_are_left_to_the_caller():
     seen = []
     runner.encode((np.zeros(2), {"state": 1}), lambda v: seen.append(v) or {"t": "ref", "id": "s0"})
     assert seen == [{"state": 1}]
+
+
+def test_feedback_files_are_named_after_the_paths_below_the_common_folder():
+    from rnn_lib.grading.feedback import feedback_names
+
+    names = feedback_names(["class/alice/03.ipynb", "class/bob/03.ipynb", "class/alice__03.ipynb"])
+    assert names == ["alice__03.md", "bob__03.md", "alice__03-2.md"]
