@@ -21,11 +21,12 @@ FALLBACK_SOLVES = {
     "rnn_forward": ("rnn_lib.rnn.rnn_forward",),
     "rnn_step_backward": ("rnn_lib.rnn.rnn_step_backward",),
     "rnn_backward": ("rnn_lib.rnn.rnn_backward",),
-    # a softmax, or the per-step loss on (N, 1, C), is most of this one's answer
-    "softmax_cross_entropy": ("rnn_lib.losses.softmax_cross_entropy", "rnn_lib.losses.log_softmax",
-                              "rnn_lib.losses.softmax", "rnn_lib.losses.temporal_softmax_cross_entropy"),
+    "softmax_cross_entropy": ("rnn_lib.losses.softmax_cross_entropy",),
     "adam_step": ("rnn_lib.optim.Adam._update",),
 }
+
+# Functions beside an answer that give most of it away: switched off with it, where they exist.
+SIBLINGS = {"softmax_cross_entropy": ("log_softmax", "softmax", "temporal_softmax_cross_entropy")}
 
 MESSAGE = ("{name} is the library's answer to exercise {exercise}; it is switched off while "
            "submissions are graded. Write the function yourself.")
@@ -62,8 +63,16 @@ def answerless_library(source, target, exercises):
         elif path.suffix == ".py":
             path.write_text(text)
     for exercise_name, exercise in exercises.items():
-        for dotted in solves(exercise_name, exercise):
+        names = solves(exercise_name, exercise)
+        for dotted in names:
             _switch_off(target, dotted, MESSAGE.format(name=dotted, exercise=exercise_name))
+        for sibling in SIBLINGS.get(exercise_name, ()):
+            dotted = f"{names[0].rsplit('.', 1)[0]}.{sibling}" if names else ""
+            if dotted and dotted not in names:
+                try:
+                    _switch_off(target, dotted, MESSAGE.format(name=dotted, exercise=exercise_name))
+                except ValueError:  # not in this version of the library: nothing to switch off
+                    pass
     return target
 
 
