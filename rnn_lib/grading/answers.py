@@ -95,6 +95,9 @@ def _switch_off(root, dotted, message):
         raise ValueError(f"cannot switch off {dotted}: no such module in rnn_lib")
     tree = ast.parse(path.read_text(encoding="utf-8"))
     node = _find(tree, qualname)
+    imported = _imported(tree, path, root, qualname) if node is None else None
+    if imported:  # the module only imports it: switch it off where it is defined
+        return _switch_off(root, imported, message)
     if node is None:
         raise ValueError(f"cannot switch off {dotted}: no function {'.'.join(qualname)} "
                          f"in {path.relative_to(root.parent)}")
@@ -102,6 +105,20 @@ def _switch_off(root, dotted, message):
     node.body = keep + [ast.Raise(exc=ast.Call(func=ast.Name("RuntimeError", ast.Load()),
                                                args=[ast.Constant(message)], keywords=[]), cause=None)]
     path.write_text(ast.unparse(ast.fix_missing_locations(tree)) + "\n", encoding="utf-8")
+
+
+def _imported(tree, path, root, qualname):
+    """The dotted name a module-level ``from .x import name`` of `qualname` refers to, or None."""
+    if len(qualname) != 1:
+        return None
+    package = path.parent.relative_to(root.parent).parts  # ("rnn_lib", "nn")
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.level:
+            for alias in node.names:
+                if (alias.asname or alias.name) == qualname[0]:
+                    base = package[:len(package) - node.level + 1]
+                    return ".".join([*base, *(node.module.split(".") if node.module else []), alias.name])
+    return None
 
 
 def _find(tree, qualname):

@@ -251,6 +251,11 @@ def bwrap_command(library, limits, root=False):
     else:  # root: no user namespace (in one, the processes would still be root's), then drop
         cmd += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
                 "--unshare-cgroup-try", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    size = str(limits.disk_mb * 2**20)
+    # the folders of its own first, so that a library or a Python under /tmp is mounted on top
+    cmd += ["--dev", "/dev", "--proc", "/proc",
+            "--perms", "1777", "--size", size, "--tmpfs", "/tmp",
+            "--perms", "1777", "--size", size, "--tmpfs", "/dev/shm"]
     mounts = []
     for path in SYSTEM_DIRS:
         if os.path.islink(path):
@@ -267,11 +272,7 @@ def bwrap_command(library, limits, root=False):
     for path in mounts:
         cmd += ["--ro-bind", path, path]
     cmd += ["--ro-bind", str(library), library_target]  # over the installed one, if it is there
-    size = str(limits.disk_mb * 2**20)
-    cmd += ["--dev", "/dev", "--proc", "/proc",
-            "--perms", "1777", "--size", size, "--tmpfs", "/tmp",
-            "--perms", "1777", "--size", size, "--tmpfs", "/dev/shm",
-            "--chdir", "/tmp", "--clearenv"]
+    cmd += ["--chdir", "/tmp", "--clearenv"]
     for key, value in _environment("/tmp").items():
         cmd += ["--setenv", key, value]
     return cmd + ["--"]
