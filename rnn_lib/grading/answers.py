@@ -65,12 +65,12 @@ def answerless_library(source, target, exercises):
     for exercise_name, exercise in exercises.items():
         names = solves(exercise_name, exercise)
         for dotted in names:
-            _switch_off(target, dotted, MESSAGE.format(name=dotted, exercise=exercise_name))
+            _switch_off(target, dotted, exercise_name)
         for sibling in SIBLINGS.get(exercise_name, ()):
             dotted = f"{names[0].rsplit('.', 1)[0]}.{sibling}" if names else ""
             if dotted and dotted not in names:
                 try:
-                    _switch_off(target, dotted, MESSAGE.format(name=dotted, exercise=exercise_name))
+                    _switch_off(target, dotted, exercise_name)
                 except ValueError:  # not in this version of the library: nothing to switch off
                     pass
     return target
@@ -86,7 +86,9 @@ def _module_file(root, parts):
     return None, parts
 
 
-def _switch_off(root, dotted, message):
+def _switch_off(root, dotted, exercise):
+    """Make the function `dotted` raise, with a message that names it and `exercise`."""
+    message = MESSAGE.format(name=dotted, exercise=exercise)
     parts = dotted.split(".")
     if parts[0] != root.name and parts[0] != "rnn_lib":
         raise ValueError(f"{dotted} is not in the package {root.name}")
@@ -97,7 +99,7 @@ def _switch_off(root, dotted, message):
     node = _find(tree, qualname)
     imported = _imported(tree, path, root, qualname) if node is None else None
     if imported:  # the module only imports it: switch it off where it is defined
-        return _switch_off(root, imported, message)
+        return _switch_off(root, imported, exercise)
     if node is None:
         raise ValueError(f"cannot switch off {dotted}: no function {'.'.join(qualname)} "
                          f"in {path.relative_to(root.parent)}")
