@@ -6,7 +6,7 @@ from ..checks import EXERCISES
 
 __all__ = ["feedback_markdown", "feedback_names", "write_feedback"]
 
-MAX_NOTES = 20
+MAX_NOTES = 20  # errors listed, at most
 
 
 def feedback_markdown(grade, exercises):
@@ -28,15 +28,22 @@ def feedback_markdown(grade, exercises):
         outcome = grade.outcomes[name]
         lines += ["", f"## {name}: {'passed' if outcome.passed else 'not passed'}", "",
                   "```text", outcome.feedback.replace("```", "'''"), "```"]
-    if grade.notes:
+    prefix = "grading run, where the library's answers are switched off: "
+    run = [n for n in grade.notes if not n.startswith(prefix)]
+    later = [n[len(prefix):] for n in grade.notes if n.startswith(prefix)]
+    if run:
         lines += ["", "## Errors while the notebook ran", ""]
-        lines += [f"- {note}" for note in grade.notes[:MAX_NOTES]]
-        if len(grade.notes) > MAX_NOTES:
-            lines.append(f"- ... and {len(grade.notes) - MAX_NOTES} more")
-        if any(n.startswith("grading run") for n in grade.notes):
-            lines += ["", "The grading run is a second run of the notebook in which the library's "
-                          "own answers to the exercises, and the checks, are switched off; cells "
-                          "that use them fail there, which costs no points."]
+        lines += [f"- {note}" for note in run[:MAX_NOTES]]
+        if len(run) > MAX_NOTES:
+            lines.append(f"- ... and {len(run) - MAX_NOTES} more")
+    if later:
+        cells = "1 cell" if len(later) == 1 else f"{len(later)} cells"
+        lines += ["", "## The grading run", "",
+                  "The exercises are graded in a second run of the notebook, in which the library's "
+                  "own answers to the exercises and the checks are switched off. There, "
+                  f"{cells} raised an error that the first run did not; that costs no points, "
+                  "but a function that needs them earns none. The first:", ""]
+        lines += [f"- {note}" for note in later[:3]]
     return "\n".join(lines) + "\n"
 
 
