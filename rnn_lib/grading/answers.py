@@ -1,7 +1,7 @@
 """A copy of rnn_lib without the answers to its exercises, for the grading run.
 
 Exercises are graded in a run of the notebook where the library functions
-that answer them (``Exercise.solves``, e.g. ``rnn_lib.rnn.rnn_backward``)
+that answer them (``Exercise.solves``, e.g. ``rnn_lib.nn.rnn.rnn_backward``)
 raise instead of computing, and where the graded checks and their catalogues
 of mistakes (which hold correct implementations too) cannot be imported. The
 copy is mounted over rnn_lib in that run's sandbox, so the answers are not in
@@ -17,11 +17,11 @@ __all__ = ["FALLBACK_SOLVES", "answerless_library", "solves"]
 
 # The library functions that answer each exercise, for an `Exercise` without `solves`.
 FALLBACK_SOLVES = {
-    "rnn_step_forward": ("rnn_lib.rnn.rnn_step_forward",),
-    "rnn_forward": ("rnn_lib.rnn.rnn_forward",),
-    "rnn_step_backward": ("rnn_lib.rnn.rnn_step_backward",),
-    "rnn_backward": ("rnn_lib.rnn.rnn_backward",),
-    "softmax_cross_entropy": ("rnn_lib.losses.softmax_cross_entropy",),
+    "rnn_step_forward": ("rnn_lib.nn.rnn.rnn_step_forward",),
+    "rnn_forward": ("rnn_lib.nn.rnn.rnn_forward",),
+    "rnn_step_backward": ("rnn_lib.nn.rnn.rnn_step_backward",),
+    "rnn_backward": ("rnn_lib.nn.rnn.rnn_backward",),
+    "softmax_cross_entropy": ("rnn_lib.nn.losses.softmax_cross_entropy",),
     "adam_step": ("rnn_lib.optim.Adam._update",),
 }
 

@@ -118,14 +118,23 @@ class Grader:
         self.timeout, self.sandboxed, self.limits = timeout, sandboxed, limits
         self.cancelled = threading.Event()
         self._tmp = None
+        self._tmp = tempfile.TemporaryDirectory(prefix="rnn-lib-grading-")
         if answerless is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="rnn-lib-grading-")
             answerless = answerless_library(RNN_LIB, Path(self._tmp.name) / "rnn_lib", EXERCISES)
         self.answerless = Path(answerless)
+        self._one_off = {}  # exercise -> a library without that exercise's answers only
+        self._lock = threading.Lock()
 
     def close(self):
-        if self._tmp is not None:
-            self._tmp.cleanup()
+        self._tmp.cleanup()
+
+    def _without_answers_of(self, name):
+        """A copy of rnn_lib where only exercise `name`'s answers are switched off (made once)."""
+        with self._lock:
+            if name not in self._one_off:
+                target = Path(self._tmp.name) / f"only-{name}" / "rnn_lib"
+                self._one_off[name] = answerless_library(RNN_LIB, target, {name: EXERCISES[name]})
+            return self._one_off[name]
 
     def zero(self, path, reason, error=None):
         return Grade(str(path), {n: Outcome(False, f"not graded: {reason}") for n in self.exercises},
@@ -151,7 +160,16 @@ class Grader:
                 return Grade(str(path), {n: Outcome(False, "not graded: the notebook did not run to "
                                                            f"the end ({fatal})") for n in self.exercises},
                              _summarize(errors, fatal), self.mode, tuple(errors))
-            outcomes = self._grading_run(cells, slot, errors, skip, notes)
+            outcomes = self._grading_run(cells, slot, errors, skip, notes, self.answerless,
+                                         self.exercises)
+            # A right answer may use the library's answer to another exercise (chapter 3's
+            # loss uses rnn_forward): grade such an exercise again, in a run where only its
+            # own answers are switched off.
+            for name in self.exercises:
+                if _stopped_by_other_answer(outcomes[name], name):
+                    again = self._grading_run(cells, slot, list(errors), skip, [],
+                                              self._without_answers_of(name), [name])
+                    outcomes[name] = again[name]
         except SandboxUnavailable as exc:  # the grader's own trouble: say so, go on
             errors.append(f"grader error: {_cut(exc, 300)}")
             return self.zero(path, "the grader failed (see error)", _summarize(errors, ""))
@@ -199,9 +217,9 @@ class Grader:
         finally:
             process.stop()
 
-    def _grading_run(self, cells, slot, errors, skip, notes):
-        """The grading run, then every check; returns the outcomes."""
-        process = self._start(self.answerless, slot)
+    def _grading_run(self, cells, slot, errors, skip, notes, library, names):
+        """A grading run with `library`, then the checks of exercises `names`; their outcomes."""
+        process = self._start(library, slot)
         run_errors = {e.split(": ", 1)[0] for e in errors}
         try:
             for index, cell in cells:
@@ -214,7 +232,7 @@ class Grader:
                 if not process.alive:
                     break
             outcomes = {}
-            for name in self.exercises:
+            for name in names:
                 was_alive = process.alive
                 outcomes[name] = self._check(process, name)
                 if was_alive and not process.alive:  # this check's calls stopped it
@@ -243,6 +261,14 @@ class Grader:
             raise Cancelled
         passed = isinstance(result, CheckResult) and result.passed is True
         return Outcome(passed, str(result))
+
+
+def _stopped_by_other_answer(outcome, name):
+    """True when a failed check met the switched-off answer of an exercise other than `name`."""
+    text = outcome.feedback
+    return (not outcome.passed and "is the library's answer to exercise " in text
+            and text.count("is the library's answer to exercise ")
+            > text.count(f"is the library's answer to exercise {name};"))
 
 
 def _summarize(errors, fatal):
