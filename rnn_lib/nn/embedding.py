@@ -96,6 +96,11 @@ def embedding_backward(dout, cache):
         zero for tokens the batch never read. (The ids get no gradient:
         they are integers, not parameters.)
     """
+    if type(cache) is tuple and len(cache) == 2 and np.asarray(cache[0]).dtype.kind not in "iu":
+        # the (out, cache) pair of embedding_forward also has two items
+        raise TypeError("cache must be the EmbeddingCache that embedding_forward returns "
+                        "(the second item of its result); got a tuple whose first item "
+                        "is not integer ids")
     idx, W_e = check_cache(cache, EmbeddingCache, "embedding_forward", {"W_e": "V, D"})
     dout = as_float_array(dout, "dout")
     expected = np.shape(idx) + (W_e.shape[1],)

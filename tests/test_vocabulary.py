@@ -1,0 +1,83 @@
+"""Vocabulary: a fixed order, round trips, and clear errors for unseen tokens."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from rnn_lib import Vocabulary
+from rnn_lib.data import human_numbers_text, human_numbers_tokens
+
+
+def test_words_in_first_appearance_order():
+    vocab = Vocabulary("one two one three".split())
+    assert vocab.tokens == ["one", "two", "three"]
+    assert len(vocab) == 3 and vocab.level == "word"
+
+
+def test_sorted_order():
+    assert Vocabulary(list("cabca"), order="sorted").tokens == ["a", "b", "c"]
+
+
+def test_a_string_builds_a_character_vocabulary():
+    vocab = Vocabulary("hello")
+    assert vocab.level == "char" and vocab.tokens == ["h", "e", "l", "o"]
+    np.testing.assert_array_equal(vocab.encode("hole"), [0, 3, 2, 1])
+
+
+def test_word_round_trip():
+    tokens = human_numbers_tokens(1, 120)
+    vocab = Vocabulary(tokens)
+    ids = vocab.encode(tokens)
+    assert ids.dtype == np.int64 and ids.shape == (len(tokens),)
+    assert vocab.decode(ids, join=False) == tokens
+    assert vocab.decode(ids) == " ".join(tokens)
+    np.testing.assert_array_equal(vocab.encode(" ".join(tokens)), ids)  # a str is split on spaces
+
+
+def test_character_round_trip():
+    text = human_numbers_text(1, 50)
+    vocab = Vocabulary(text)
+    assert vocab.decode(vocab.encode(text)) == text
+
+
+def test_order_is_the_same_in_a_fresh_interpreter():
+    # str hashes (and so set order) change between runs; the vocabulary must not.
+    code = ("from rnn_lib import Vocabulary, human_numbers_tokens;"
+            "print(Vocabulary(human_numbers_tokens()).tokens)")
+    runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           env={"PYTHONHASHSEED": seed}, check=True).stdout
+            for seed in ("1", "2")}
+    assert len(runs) == 1
+
+
+def test_unseen_token_is_refused_with_its_name():
+    vocab = Vocabulary(["one", "two"])
+    with pytest.raises(ValueError, match=r"token 'eleventy' \(position 1\) is not in the "
+                                         r"vocabulary of 2 tokens \('one', 'two'\)"):
+        vocab.encode(["one", "eleventy"])
+
+
+def test_explicit_unknown_token():
+    vocab = Vocabulary(["one", "two"], unknown="<unk>")
+    assert vocab.tokens[-1] == "<unk>"
+    np.testing.assert_array_equal(vocab.encode("two zillion"), [1, 2])
+
+
+def test_decode_refuses_ids_out_of_range():
+    with pytest.raises(ValueError, match=r"ids must hold token ids in 0 \.\. 1 \(V = 2"):
+        Vocabulary(["a", "b"]).decode([0, 2])
+
+
+@pytest.mark.parametrize("tokens, error, match", [
+    ([], ValueError, "at least one token"),
+    (["a", 3], TypeError, "tokens must be strings; got int 3"),
+])
+def test_bad_tokens_are_refused(tokens, error, match):
+    with pytest.raises(error, match=match):
+        Vocabulary(tokens)
+
+
+def test_bad_order_is_refused():
+    with pytest.raises(ValueError, match="order must be 'first' or 'sorted'; got 'set'"):
+        Vocabulary(["a"], order="set")
