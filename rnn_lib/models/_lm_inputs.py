@@ -46,9 +46,11 @@ def validate_settings(model):
     check_random_state(model.random_state)
 
 
-def validate_ids(ids, V, name="ids", min_length=2):
+def validate_ids(ids, V, name="ids", min_length=2, why="an input and its target"):
     """`ids` as a 1-D int array of at least `min_length` ids in 0 .. V-1."""
     arr = np.asarray(ids)
+    if arr.size == 0:  # [] comes in as float64: say what is wrong, its length
+        arr = arr.astype(np.intp)
     if arr.dtype.kind not in "iu":
         hint = ("; encode text with a Vocabulary first" if arr.dtype.kind in "UOS"
                 else "")
@@ -58,8 +60,8 @@ def validate_ids(ids, V, name="ids", min_length=2):
         raise ValueError(f"{name} must be one sequence of token ids, shape (L,); got shape "
                          f"{arr.shape}")
     if len(arr) < min_length:
-        raise ValueError(f"{name} must hold at least {min_length} token ids (an input and "
-                         f"its target); got {len(arr)}")
+        raise ValueError(f"{name} must hold at least {min_length} token ids ({why}); "
+                         f"got {len(arr)}")
     return check_token_ids(arr, V, name)
 
 

@@ -166,8 +166,12 @@ class RNNLanguageModel:
         """
         validate_settings(self)
         V = self.vocab_size
-        ids = validate_ids(ids, V, "ids", min_length=self.batch_size + 1 if self.stateful
-                           else self.seq_len + 1)
+        if self.stateful:
+            need, why = self.batch_size + 1, f"an input and its target in each of the " \
+                f"batch_size = {self.batch_size} streams"
+        else:
+            need, why = self.seq_len + 1, f"one sequence of seq_len = {self.seq_len} and its targets"
+        ids = validate_ids(ids, V, "ids", need, why)
         if validation_ids is not None:
             validation_ids = validate_ids(validation_ids, V, "validation_ids")
         rng = np.random.default_rng(self.random_state)  # resolved here: refits are identical
@@ -236,7 +240,7 @@ class RNNLanguageModel:
             Row t is the distribution of the token after ``ids[:t + 1]``.
         """
         check_fitted(self)
-        ids = validate_ids(ids, self.vocab_size, min_length=1)
+        ids = validate_ids(ids, self.vocab_size, "ids", 1, "a prefix")
         return np.exp(self._log_probs(np.append(ids, 0)))
 
     def sample(self, n, prefix, temperature=1.0, random_state=None):
@@ -258,7 +262,7 @@ class RNNLanguageModel:
         """
         check_fitted(self)
         n = check_positive_int(n, "n")
-        prefix = validate_ids(prefix, self.vocab_size, "prefix", min_length=1)
+        prefix = validate_ids(prefix, self.vocab_size, "prefix", 1, "to start from")
         temperature = check_temperature(temperature)
         rng = np.random.default_rng(check_random_state(random_state))
         logits, _, state = self._forward(prefix[None], self._zero_state(1))
