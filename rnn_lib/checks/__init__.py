@@ -13,15 +13,22 @@ feedback that names the output that is wrong and, when the answer is what a
 classic mistake gives, that mistake. A check never raises.
 
 One module per chapter holds its checks beside its catalogue of mistakes:
-`forward` (chapter 1), `bptt` (chapter 2), `training` (chapter 3).
+`forward` (chapter 1), `bptt` (chapter 2), `training` (chapter 3),
+`language` (chapter 4).
 `EXERCISES` lists every graded exercise for the grader:
 name -> Exercise(check, names of the notebook functions it takes, points,
 library functions that solve it).
 """
-from . import bptt, forward, training
+from . import bptt, forward, language, training
 from ._base import CheckResult, Exercise
 from .bptt import check_rnn_backward, check_rnn_step_backward
 from .forward import check_rnn_forward, check_rnn_step_forward
+from .language import (
+    check_embedding_backward,
+    check_next_token_probabilities,
+    check_stream_batches,
+    check_temporal_cross_entropy,
+)
 from .problems import fixed_problem, random_problem, seed_problem  # noqa: F401
 from .training import (  # noqa: F401  (the problems are for tests)
     adam_problems,
@@ -35,12 +42,17 @@ __all__ = [
     "EXERCISES",
     "Exercise",
     "check_adam_step",
+    "check_embedding_backward",
+    "check_next_token_probabilities",
     "check_rnn_backward",
     "check_rnn_forward",
     "check_rnn_step_backward",
     "check_rnn_step_forward",
     "check_softmax_cross_entropy",
+    "check_stream_batches",
+    "check_temporal_cross_entropy",
 ]
 
 # In the book's order; each chapter module owns its exercises.
-EXERCISES = {**forward.EXERCISES, **bptt.EXERCISES, **training.EXERCISES}
+EXERCISES = {**forward.EXERCISES, **bptt.EXERCISES, **training.EXERCISES,
+             **language.EXERCISES}
