@@ -245,3 +245,10 @@ def test_weights_of_the_wrong_shape_set_by_hand_are_named(fitted):
     model.W_y = np.zeros((8, V + 1))
     with pytest.raises(ValueError, match=r"W_y must have shape \(8, 29\)"):
         model.loss(IDS)
+
+
+def test_callback_sees_every_epoch():
+    seen = []
+    small().fit(IDS[:300], callback=lambda model, epoch: seen.append(
+        (epoch, len(model.loss_curve_))))
+    assert seen == [(1, 1), (2, 2)]

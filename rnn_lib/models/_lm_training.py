@@ -51,7 +51,7 @@ def _batches(model, ids, rng):
     return sequence_batches(ids, model.batch_size, model.seq_len, rng)
 
 
-def train(model, ids, validation_ids, rng, verbose):
+def train(model, ids, validation_ids, rng, verbose, callback=None):
     """Fit `model` on checked ids: initialize, then `n_epochs` epochs; return it."""
     model._initialize_weights(rng)
     model.optimizer_ = make_optimizer(model.optimizer, model.learning_rate)
@@ -89,6 +89,8 @@ def train(model, ids, validation_ids, rng, verbose):
                     line += f"  val loss {val_loss:.4f}  val accuracy {100 * val_acc:.1f}%"
                 if verbose:
                     print(line)
+                if callback is not None:
+                    callback(model, epoch + 1)
     except DivergenceError as exc:
         model._forget_fit()
         raise DivergenceError(

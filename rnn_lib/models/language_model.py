@@ -148,7 +148,7 @@ class RNNLanguageModel:
             grads["W_e"] = embedding_backward(dx, emb_cache)
         return loss, grads, state
 
-    def fit(self, ids, validation_ids=None, verbose=False):
+    def fit(self, ids, validation_ids=None, verbose=False, callback=None):
         """Train on one long sequence of token ids; return self.
 
         Parameters
@@ -159,6 +159,9 @@ class RNNLanguageModel:
             ``validation_accuracy_curve_``.
         verbose : bool, default False
             Print one line per epoch.
+        callback : callable, optional
+            Called as ``callback(model, epoch)`` after every epoch (epoch
+            counts from 1), e.g. to sample from the model as it learns.
 
         Returns
         -------
@@ -174,8 +177,11 @@ class RNNLanguageModel:
         ids = validate_ids(ids, V, "ids", need, why)
         if validation_ids is not None:
             validation_ids = validate_ids(validation_ids, V, "validation_ids")
+        if callback is not None and not callable(callback):
+            raise TypeError(f"callback must be a function callback(model, epoch) or None; "
+                            f"got {type(callback).__name__}")
         rng = np.random.default_rng(self.random_state)  # resolved here: refits are identical
-        return _lm_training.train(self, ids, validation_ids, rng, verbose)
+        return _lm_training.train(self, ids, validation_ids, rng, verbose, callback)
 
     # --------------------------------------------------------------- evaluation
     def _log_probs(self, ids, chunk_len=None):
