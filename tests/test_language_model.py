@@ -252,3 +252,15 @@ def test_callback_sees_every_epoch():
     small().fit(IDS[:300], callback=lambda model, epoch: seen.append(
         (epoch, len(model.loss_curve_))))
     assert seen == [(1, 1), (2, 2)]
+
+
+@pytest.mark.parametrize("k", [1, 5, 64])
+def test_resetting_every_k_steps_is_running_each_chunk_from_zero(fitted, k):
+    ids = IDS[:203]
+    log_p = []
+    for s in range(0, 202, k):
+        chunk = ids[s:min(s + k, 202) + 1]
+        log_p.append(np.log(fitted.predict_proba(chunk[:-1]))[np.arange(len(chunk) - 1),
+                                                                chunk[1:]])
+    assert fitted.loss(ids, chunk_len=k) == pytest.approx(-np.concatenate(log_p).mean(),
+                                                          rel=1e-10)

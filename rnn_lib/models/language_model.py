@@ -186,12 +186,23 @@ class RNNLanguageModel:
     # --------------------------------------------------------------- evaluation
     def _log_probs(self, ids, chunk_len=None):
         """log p(next token) after each of ids[:-1], as one stream from a zero state."""
-        chunk = 1024 if chunk_len is None else chunk_len
+        n = len(ids) - 1  # inputs
+        if chunk_len is not None:
+            # Chunks that each start from zero are independent: one batch, a row each.
+            k = chunk_len
+            m = n // k
+            out = []
+            for r in range(0, m, 4096):  # blocks of rows bound the memory
+                rows = ids[r * k:min(m, r + 4096) * k].reshape(-1, k)
+                logits, _, _ = self._forward(rows, self._zero_state(len(rows)))
+                out.append(log_softmax(logits).reshape(-1, self.vocab_size))
+            if m * k < n:  # the last, shorter chunk
+                logits, _, _ = self._forward(ids[None, m * k:n], self._zero_state(1))
+                out.append(log_softmax(logits[0]))
+            return np.concatenate(out)
         state, out = self._zero_state(1), []
-        for s in range(0, len(ids) - 1, chunk):
-            if chunk_len is not None:
-                state = self._zero_state(1)  # every chunk from scratch
-            logits, _, state = self._forward(ids[None, s:min(s + chunk, len(ids) - 1)], state)
+        for s in range(0, n, 1024):  # pieces of one stream, the state carried
+            logits, _, state = self._forward(ids[None, s:min(s + 1024, n)], state)
             out.append(log_softmax(logits[0]))
         return np.concatenate(out)  # (L - 1, V)
 
