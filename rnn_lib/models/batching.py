@@ -54,8 +54,8 @@ def stream_batches(ids, batch_size, seq_len):
     T = check_positive_int(seq_len, "seq_len")
     n = (len(ids) - 1) // N  # inputs per stream
     if n < 1:
-        raise ValueError(f"ids must hold more than batch_size = {N} ids, one input and its "
-                         f"target per stream at least; got {len(ids)}")
+        raise ValueError(f"ids must hold more than batch_size = {N} ids, one input "
+                         f"and its target per stream at least; got {len(ids)}")
     x = ids[:N * n].reshape(N, n)  # row b: ids b*n .. b*n + n - 1
     y = ids[1:N * n + 1].reshape(N, n)  # each shifted by one
     return [(x[:, s:s + T], y[:, s:s + T]) for s in range(0, n, T)]

@@ -170,10 +170,11 @@ class RNNLanguageModel:
         validate_settings(self)
         V = self.vocab_size
         if self.stateful:
-            need, why = self.batch_size + 1, f"an input and its target in each of the " \
-                f"batch_size = {self.batch_size} streams"
+            need = self.batch_size + 1
+            why = f"an input and its target in each of the batch_size = {need - 1} streams"
         else:
-            need, why = self.seq_len + 1, f"one sequence of seq_len = {self.seq_len} and its targets"
+            need = self.seq_len + 1
+            why = f"one sequence of seq_len = {need - 1} and its targets"
         ids = validate_ids(ids, V, "ids", need, why)
         if validation_ids is not None:
             validation_ids = validate_ids(validation_ids, V, "validation_ids")

@@ -45,7 +45,8 @@ def next_token_probabilities(logits, temperature=1.0):
     """
     logits = as_float_array(logits, "logits")
     if logits.ndim not in (1, 2):
-        raise ValueError(f"logits must have shape (V,) or (N, V); got shape {logits.shape}")
+        raise ValueError(f"logits must have shape (V,) or (N, V); "
+                         f"got shape {logits.shape}")
     check_nonempty(logits, "logits", "V" if logits.ndim == 1 else "N, V")
     check_finite(logits, "logits")
     temperature = check_temperature(temperature)

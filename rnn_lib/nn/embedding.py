@@ -96,6 +96,14 @@ def embedding_backward(dout, cache):
         zero for tokens the batch never read. (The ids get no gradient:
         they are integers, not parameters.)
     """
+    idx, W_e, dout = _check_backward(dout, cache)
+    dW_e = np.zeros(W_e.shape, dtype=np.result_type(W_e, dout))
+    np.add.at(dW_e, idx, dout)  # repeated ids add up; dW_e[idx] = dout would not
+    return dW_e
+
+
+def _check_backward(dout, cache):
+    """The cache's idx and W_e, and `dout` checked against them."""
     if type(cache) is tuple and len(cache) == 2 and np.asarray(cache[0]).dtype.kind not in "iu":
         # the (out, cache) pair of embedding_forward also has two items
         raise TypeError("cache must be the EmbeddingCache that embedding_forward returns "
@@ -108,6 +116,4 @@ def embedding_backward(dout, cache):
         raise ValueError(
             f"dout must have the shape of the forward output (N, T, D) = {expected}; "
             f"got {dout.shape}")
-    dW_e = np.zeros(W_e.shape, dtype=np.result_type(W_e, dout))
-    np.add.at(dW_e, idx, dout)  # repeated ids add up; dW_e[idx] = dout would not
-    return dW_e
+    return idx, W_e, dout
