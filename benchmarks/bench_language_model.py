@@ -7,10 +7,11 @@ on fast.ai's split (the first 80% of the 16-token sequences train, the rest
 validate), every other setting at its default, for five seeds per cell, and
 the same RNN trained without carried state (``stateful=False``). Accuracy
 and loss are measured on the validation stream, read as one sequence from a
-zero state. The figures go to a JSON file that chapter 4 reads.
+zero state. The figures go to a JSON file inside the package, which chapter
+4 reads with `rnn_lib.data.human_numbers_results()`.
 
 Run:  python benchmarks/bench_language_model.py [--seeds 0 1 2 3 4]
-      [--cells rnn lstm gru] [--threads 1] [--out benchmarks/results/language_model.json]
+      [--cells rnn lstm gru] [--threads 1] [--out rnn_lib/data/human_numbers_results.json]
 Target: the RNN well above the 15.2% of always predicting the most common
 word (fast.ai's RNNs: 47-64%); an LSTM with one layer at or above fast.ai's
 two-layer LSTM (75.8%); each fit a matter of seconds, not minutes.
@@ -41,8 +42,9 @@ def parse_args():
                              "threads on a shared 2-core machine only wait for each other")
     parser.add_argument("--no-stateless", action="store_true",
                         help="skip the RNN trained without carried state")
-    parser.add_argument("--out", default=str(pathlib.Path(__file__).parent / "results"
-                                             / "language_model.json"))
+    parser.add_argument("--out", default=str(
+        pathlib.Path(__file__).resolve().parents[1] / "rnn_lib" / "data"
+        / "human_numbers_results.json"))
     return parser.parse_args()
 
 

@@ -81,3 +81,43 @@ def test_bad_tokens_are_refused(tokens, error, match):
 def test_bad_order_is_refused():
     with pytest.raises(ValueError, match="order must be 'first' or 'sorted'; got 'set'"):
         Vocabulary(["a"], order="set")
+
+
+# ------------------------------------------------------------ Human Numbers
+def test_human_numbers_has_fastai_size_and_format():
+    from rnn_lib.data import number_to_words
+    tokens = human_numbers_tokens()
+    assert len(tokens) == 63_098 and len(Vocabulary(tokens)) == 30
+    assert number_to_words(8126) == "eight thousand one hundred twenty six"
+    assert number_to_words(9000) == "nine thousand" and number_to_words(101) == "one hundred one"
+    assert human_numbers_text(1, 3) == "one . two . three"  # no full stop at the end
+
+
+def test_human_numbers_split_is_fastais():
+    from rnn_lib import human_numbers_split
+    ids = np.arange(63_098)
+    train, valid = human_numbers_split(ids, seq_len=16)
+    n_seqs = len(range(0, 63_098 - 17, 16))
+    cut = int(0.8 * n_seqs)
+    assert train[-1] == valid[0] == 16 * cut  # the last target of train, the first input of valid
+    assert len(valid) - 1 == 16 * (n_seqs - cut)  # exactly fast.ai's validation targets
+    tokens = human_numbers_tokens()
+    _, valid_words = human_numbers_split(tokens)
+    frequent = np.mean(np.array(valid_words[1:]) == "thousand")
+    assert round(frequent, 3) == 0.152  # fast.ai's baseline
+
+
+def test_bad_numbers_are_refused():
+    from rnn_lib.data import number_to_words
+    with pytest.raises(ValueError, match="from 1 to 9999; got 10000"):
+        number_to_words(10_000)
+    with pytest.raises(TypeError, match="an integer from 1 to 9999; got 2.0"):
+        number_to_words(2.0)
+
+
+def test_stored_benchmark_results_hold_what_chapter_4_reads():
+    from rnn_lib.data import human_numbers_results
+    results = human_numbers_results()
+    assert {"measured", "machine", "numpy", "baselines", "models", "fastai"} <= set(results)
+    for run in results["models"].values():
+        assert len(run["accuracy"]) == len(run["seeds"]) >= 5

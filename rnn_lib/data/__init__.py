@@ -2,11 +2,13 @@
 
 - `load_digit_sequences`: the 8x8 handwritten digits, read row by row.
 - `human_numbers_text`, `human_numbers_tokens`, `human_numbers_split`,
-  `number_to_words`: fast.ai's Human Numbers (1 to 9999 in words), generated.
+  `number_to_words`: fast.ai's Human Numbers (1 to 9999 in words), generated;
+  `human_numbers_results`: the language-model benchmark's figures on it.
 - `Vocabulary`: tokens numbered in a fixed order, with encode and decode.
 """
 from .digits import load_digit_sequences
 from .human_numbers import (
+    human_numbers_results,
     human_numbers_split,
     human_numbers_text,
     human_numbers_tokens,
@@ -14,5 +16,5 @@ from .human_numbers import (
 )
 from .vocabulary import Vocabulary
 
-__all__ = ["Vocabulary", "human_numbers_split", "human_numbers_text",
+__all__ = ["Vocabulary", "human_numbers_results", "human_numbers_split", "human_numbers_text",
            "human_numbers_tokens", "load_digit_sequences", "number_to_words"]

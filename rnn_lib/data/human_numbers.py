@@ -11,13 +11,19 @@ on spaces it is 63,098 tokens over a vocabulary of 30 words.
 - `human_numbers_tokens`: the same text as a list of words.
 - `human_numbers_split`: fast.ai's split, the first 80% of the `seq_len`
   sequences for training, the rest for validation.
+- `human_numbers_results`: the figures `benchmarks/bench_language_model.py`
+  measured on it, stored with the package (chapter 4 reads them).
 """
+import json
 import numbers
+import pathlib
 
 from ..utils.validation import check_positive_int
 
 __all__ = ["number_to_words", "human_numbers_text", "human_numbers_tokens",
-           "human_numbers_split"]
+           "human_numbers_split", "human_numbers_results", "RESULTS_FILE"]
+
+RESULTS_FILE = pathlib.Path(__file__).with_name("human_numbers_results.json")
 
 _ONES = ("zero one two three four five six seven eight nine ten eleven twelve "
          "thirteen fourteen fifteen sixteen seventeen eighteen nineteen").split()
@@ -127,3 +133,17 @@ def human_numbers_split(tokens=None, seq_len=16, train_fraction=0.8):
                          "few to split into a training and a validation part")
     end_train = cut * seq_len
     return tokens[:end_train + 1], tokens[end_train:n_seqs * seq_len + 1]
+
+
+def human_numbers_results():
+    """What `benchmarks/bench_language_model.py` measured, as it wrote it.
+
+    Returns
+    -------
+    results : dict
+        ``"measured"`` (date), ``"machine"``, ``"numpy"``, ``"command"``;
+        ``"baselines"``; ``"models"``: for each model (cell, and the RNN
+        without carried state) its settings, seeds, validation accuracies,
+        losses and fit times; ``"fastai"``: the published table.
+    """
+    return json.loads(RESULTS_FILE.read_text())
