@@ -20,6 +20,7 @@ Public API (names stable):
 - learned: ``W_e, W_x, W_h, B, W_y, B_y``, ``loss_curve_``,
   ``validation_loss_curve_``, ``validation_accuracy_curve_``, ``grad_norms_``
 - data: ``rnn_lib.data.human_numbers_tokens``, ``human_numbers_split``,
+  ``human_numbers_results`` (the benchmark's figures),
   ``human_numbers_text``, ``Vocabulary``
 """
 import numpy as np
