@@ -264,3 +264,14 @@ def test_resetting_every_k_steps_is_running_each_chunk_from_zero(fitted, k):
                                                                 chunk[1:]])
     assert fitted.loss(ids, chunk_len=k) == pytest.approx(-np.concatenate(log_p).mean(),
                                                           rel=1e-10)
+
+
+def test_divergence_is_reported_and_leaves_the_model_unfitted():
+    from rnn_lib.exceptions import DivergenceError
+    model = small(optimizer="sgd", learning_rate=1e308, clip_norm=None, lr_schedule="constant")
+    with pytest.raises(DivergenceError, match=r"training diverged in epoch 1 of 2.*"
+                                              r"learning_rate=1e\+308"):
+        model.fit(IDS[:300])
+    assert model.W_x is None and len(model.loss_curve_) == 0
+    with pytest.raises(NotFittedError):
+        model.loss(IDS)
