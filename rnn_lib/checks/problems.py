@@ -91,11 +91,11 @@ class Problem(NamedTuple):
 
     label: str  #: e.g. "fixed example", shown in the feedback
     inputs: dict  #: x, h0, W_x, W_h, B, dh
-    call: str  #: e.g. "fixed_problem()": a function of `rnn_lib.checks`
+    call: str  #: the call of a function of rnn_lib.checks, such as ``fixed_problem()``
 
 
 def rnn_problem_set(seed_offset):
-    """The problems of the RNN checks, as `Problem`s.
+    """The problems of the RNN checks, as a list of `Problem`.
 
     The fixed example comes first: all sizes differ and h0 is nonzero, so it
     tells most mistakes apart.
