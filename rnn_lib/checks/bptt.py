@@ -273,6 +273,15 @@ def _check_backward(report, backward, forward, problems, step):
                     f"Looks like: {CLIPPED.title}" + (
                         " (see above)." if seen else f": {how}. {CLIPPED.hint}"),))
         _add_details(report, before, reproduce)
+    # A forward pass whose cache a later call overwrites can still pass every problem above
+    # (each backward call directly follows its forward call) and break any real use.
+    if STALE_CACHE.key not in report.mistakes and all(line.ok for line in report.lines):
+        how = stale[0] if stale else _stale_cache(forward, problems[0][2], step)
+        if how:
+            report.mistakes.append(STALE_CACHE.key)
+            report.fail(f"the cache of `{f_name}`: the gradients above are right, but a later "
+                        "call changes what an earlier one cached",
+                        [f"Looks like: {STALE_CACHE.title}. {how} {STALE_CACHE.hint}"])
 
 
 @never_raises
