@@ -542,12 +542,32 @@ def test_backward_check_reports_every_problem_it_tries():
 def test_failing_problem_says_how_to_rebuild_its_inputs():
     broken = named(student_step_backward, "my_rnn_step_backward", W_h_T=False)
     text = str(check_rnn_step_backward(broken, my_rnn_step_forward))
-    assert "Inputs: `rnn_lib.checks.problems.step_problem(rnn_lib.checks.problems.fixed_problem())`" in text
+    assert ("Reproduce: `from rnn_lib.checks.problems import fixed_problem, step_problem; "
+            "p = step_problem(fixed_problem(), t=0)`, then `h_next, cache = my_rnn_step_forward("
+            'p["x"], p["h_prev"], p["W_x"], p["W_h"], p["B"])` and '
+            '`my_rnn_step_backward(p["dh_next"], cache)`') in text
     text = str(check_rnn_backward(named(student_backward, "my_rnn_backward", carry=False),
                                   my_rnn_forward))
-    assert "Inputs: `rnn_lib.checks.problems.random_problem(3, 4, 2, 3, seed=20)`" in text
-    p = checks.random_problem(3, 4, 2, 3, seed=20)  # the text rebuilds what the check used
-    assert "random problem 1 (N=3, T=4, D=2, H=3)" in text and p["x"].shape == (3, 4, 2)
+    assert "p = random_problem(3, 4, 2, 3, seed=20)`" in text
+    assert 'p = fixed_problem(); p["dh"] = 100 * p["dh"]`' in text
+
+
+def test_reproduce_lines_rebuild_the_inputs_the_check_used():
+    from rnn_lib.checks import bptt
+    from rnn_lib.checks.problems import fixed_problem, random_problem, step_problem  # noqa: F401
+
+    broken = named(student_backward, "my_rnn_backward", carry=False)
+    lines = [d for line in check_rnn_backward(broken, my_rnn_forward).lines for d in line.details
+             if d.startswith("Reproduce:")]
+    assert len(lines) == 4
+    for line, (_, _, want, _) in zip(lines, bptt._backward_problems(20)):
+        build = line.split("`")[1].split("; ", 1)[1]  # "p = ...", possibly "; p[...] = ..."
+        scope = dict(fixed_problem=fixed_problem, random_problem=random_problem,
+                     seed_problem=getattr(checks, "seed_problem", None),
+                     worked_example=getattr(checks, "worked_example", None))
+        exec(build, scope)
+        for k in ("x", "h0", "W_x", "W_h", "B", "dh"):
+            np.testing.assert_array_equal(scope["p"][k], want[k])
 
 
 def forward_writing_into_its_cache(x, h0, W_x, W_h, B):

@@ -64,31 +64,40 @@ CLIPPED = Mistake(
     "(chapter 3).", None)
 
 
-def _builder(name):
-    """The dotted name of the `problems` function that builds the worked example."""
-    found = "worked_example" if hasattr(_problems, "worked_example") else "seed_problem"
-    return f"rnn_lib.checks.problems.{found if name == 'worked' else name}"
+def _worked_call():
+    """The call that builds the worked example (its function's name in `problems`)."""
+    return "worked_example()" if hasattr(_problems, "worked_example") else "seed_problem()"
 
 
 def _backward_problems(seed_offset):
-    """(kind, label, problem, how to rebuild it) for every problem a backward check tries."""
+    """(kind, label, problem, call that builds it) for every problem a backward check tries."""
     out, n_random = [], 0
     for label, p in rnn_problems(seed_offset):
         if label.startswith("random"):
-            N, T, D, H = RANDOM_SIZES[n_random]
-            rebuild = (f"rnn_lib.checks.problems.random_problem({N}, {T}, {D}, {H}, "
-                       f"seed={seed_offset + n_random})")
-            out.append(("random", label, p, rebuild))
+            size = ", ".join(map(str, RANDOM_SIZES[n_random]))
+            out.append(("random", label, p, f"random_problem({size}, seed={seed_offset + n_random})"))
             n_random += 1
         elif label.startswith("fixed"):
-            out.append(("fixed", label, p, f"{_builder('fixed_problem')}()"))
-            large = dict(p, dh=p["dh"] * LARGE)
-            out.append(("large", "fixed example with a large upstream gradient", large,
-                        f"{_builder('fixed_problem')}() with its dh multiplied by {LARGE:.0f}"))
+            out.append(("fixed", label, p, "fixed_problem()"))
+            out.append(("large", "fixed example with a large upstream gradient",
+                        dict(p, dh=p["dh"] * LARGE), "fixed_problem()"))
         else:
-            out.append(("worked", label, p, f"{_builder('worked')}()"))
+            out.append(("worked", label, p, _worked_call()))
     kinds = {"fixed": 0, "worked": 1, "large": 2, "random": 3}
     return sorted(out, key=lambda item: kinds[item[0]])
+
+
+def _reproduce(kind, call, t, forward, backward, step):
+    """One line that rebuilds a problem and runs the reader's two functions on it."""
+    names = call.split("(")[0] + (", step_problem" if step else "")
+    build = f"step_problem({call}, t={t})" if step else call
+    up = "dh_next" if step else "dh"
+    scale = f'; p["{up}"] = {LARGE:.0f} * p["{up}"]' if kind == "large" else ""
+    args = ", ".join(f'p["{k}"]' for k in (STEP_ARGS if step else SEQ_ARGS))
+    out = "h_next" if step else "h"
+    return (f"Reproduce: `from rnn_lib.checks.problems import {names}; p = {build}{scale}`, "
+            f"then `{out}, cache = {function_name(forward)}({args})` and "
+            f"`{function_name(backward)}(p[\"{up}\"], cache)`")
 
 
 def _leaves(obj, path=(), depth=0):
@@ -203,17 +212,15 @@ def _check_backward(report, backward, forward, problems, step):
                                  else (rnn_forward, rnn_backward))
     f_name = function_name(forward)
     stale = []  # the forward pass's diagnosis, made once, at the first wrong gradient
-    for kind, label, p, rebuild in problems:
+    for kind, label, p, call in problems:
         before = len(report.lines)
         worked = kind == "worked"
-        inputs = step_problem(p, t=p["x"].shape[1] - 1 if worked else 0) if step else p
-        if step:
-            rebuild = f"rnn_lib.checks.problems.step_problem({rebuild}" + (
-                f", t={p['x'].shape[1] - 1})" if worked else ")")
+        t = p["x"].shape[1] - 1 if worked else 0  # the step a step check tries (code index)
+        inputs = step_problem(p, t=t) if step else p
         args = [inputs[k] for k in arg_names]
         dh = inputs["dh_next"] if step else inputs["dh"]
         label = f"{label} ({sizes_text(inputs)}{', loss = sum of the last state' if worked else ''})"
-        reproduce = [f"Inputs: `{rebuild}` (a dict of the arguments by name)"]
+        reproduce = [_reproduce(kind, call, t, forward, backward, step)]
         fwd = call_and_unpack(report, forward, args, ("h_next" if step else "h", "cache"),
                               arg_names)
         if fwd is None:
