@@ -235,6 +235,9 @@ def write_csv(path, results, args):
         w.writerow(["measured", "value"])
         w.writerow(["date (UTC)", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")])
         w.writerow(["cores", os.cpu_count()])
+        if hasattr(os, "getloadavg"):  # a shared machine's load distorts single timings
+            w.writerow(["load average at the end (1, 5, 15 min)",
+                        ", ".join(f"{v:.1f}" for v in os.getloadavg())])
         w.writerow(["numpy", np.__version__])
         w.writerow(["torch", f"{torch.__version__} ({torch.get_num_threads()} threads)"
                     if torch is not None else "not installed"])
