@@ -29,6 +29,10 @@ does these products one after another, so its ratio to the naive loop says
 how much of the naive loop's time is matrix products that cannot be avoided.
 
 Run:  python benchmarks/bench_rnn.py [--rounds 60] [--block 5] [--csv FILE]
+On a machine shared with other jobs, multi-threaded BLAS and PyTorch threads
+fight over the cores and the timings measure that fight; run with
+OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 to compare the implementations on
+one thread each.
 With --csv, the medians and ratios are also written to FILE (the book's page
 "Making it fast" shows benchmarks/results/bench_rnn.csv), with the date, the
 machine's core count and the versions in FILE's first lines.
@@ -239,6 +243,9 @@ def write_csv(path, results, args):
             w.writerow(["load average at the end (1, 5, 15 min)",
                         ", ".join(f"{v:.1f}" for v in os.getloadavg())])
         w.writerow(["numpy", np.__version__])
+        w.writerow(["BLAS threads asked for (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS)",
+                    ", ".join(os.environ.get(k, "unset")
+                              for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"))])
         w.writerow(["torch", f"{torch.__version__} ({torch.get_num_threads()} threads)"
                     if torch is not None else "not installed"])
         w.writerow(["shapes (N, T, D, H)", "(64, 28, 28, 128)"])
