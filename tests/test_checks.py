@@ -632,3 +632,14 @@ def test_clipping_inside_the_backward_pass_is_named(backward):
     assert "gradient-clipped-in-backward" in result.mistakes, str(result)
     assert "fixed example with a large upstream gradient" in str(result)
     assert "Clipping is a step of training" in str(result)
+
+
+@pytest.mark.parametrize("check", [
+    lambda: check_rnn_step_backward(not_implemented, my_rnn_step_forward),
+    lambda: check_rnn_backward(not_implemented, my_rnn_forward),
+    lambda: check_rnn_backward(my_rnn_backward, not_implemented),
+], ids=["step_backward", "backward", "forward_of_backward"])
+def test_backward_check_of_a_stub_says_so_once(check):
+    result = check()
+    assert result.not_implemented and not result.passed
+    assert len(result.lines) == 1, str(result)
