@@ -67,7 +67,10 @@ class RecurrentModel:
         Parameters
         ----------
         dL_dH : ndarray of shape (N, T, H)
-            Gradient of the loss with respect to every hidden state.
+            The direct part of the gradient of the loss with respect to each
+            hidden state, through the layers above only (chapter 2's ``dh``).
+            What flows back through the recurrence is added here; passing
+            the total gradient would count that part twice.
 
         Returns
         -------

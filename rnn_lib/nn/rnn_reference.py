@@ -58,8 +58,9 @@ def rnn_backward(dh, cache):
     Parameters
     ----------
     dh : ndarray of shape (N, T, H)
-        Upstream gradient of the loss with respect to every hidden state (the
-        direct part only: what flows back through the recurrence is added here).
+        Upstream gradient: ``dh[:, t-1]`` is the direct part of dL/dh_t,
+        through the layers above only. What flows back through the
+        recurrence is added here, so passing total gradients counts it twice.
     cache : RNNCache
         From `rnn_forward` (this one or the fast one).
 
@@ -80,12 +81,13 @@ def rnn_backward(dh, cache):
     dx = np.zeros_like(x)
     dW_x, dW_h = np.zeros_like(W_x), np.zeros_like(W_h)
     dB = np.zeros(H, dtype=h.dtype)
-    dh_prev = np.zeros_like(h0)  # what step t+1 sends back to h_t; nothing after the last
-    for t in reversed(range(T)):
-        h_before = h0 if t == 0 else h[:, t - 1]
-        step = RNNStepCache(x[:, t], h_before, h[:, t], W_x, W_h)
-        dx[:, t], dh_prev, dW_x_t, dW_h_t, dB_t = rnn_step_backward(dh[:, t] + dh_prev, step)
+    from_next = np.zeros_like(h0)  # what step t+1 sends back to h_t; nothing after step T
+    for t in range(T, 0, -1):  # the steps T, ..., 1 of the math; x_t is x[:, t-1]
+        h_before = h[:, t - 2] if t > 1 else h0  # h_{t-1}; h[:, -1] would be h_T
+        step = RNNStepCache(x[:, t - 1], h_before, h[:, t - 1], W_x, W_h)
+        dh_t = dh[:, t - 1] + from_next  # the total gradient of h_t: both parts
+        dx[:, t - 1], from_next, dW_x_t, dW_h_t, dB_t = rnn_step_backward(dh_t, step)
         dW_x += dW_x_t  # the weights are shared by all steps: their gradients add up
         dW_h += dW_h_t
         dB += dB_t
-    return dx, dh_prev, dW_x, dW_h, dB
+    return dx, from_next, dW_x, dW_h, dB  # after step 1, from_next is dL/dh_0
