@@ -216,8 +216,9 @@ class Chromium:
                 "--disable-sync", f"--user-data-dir={profile_dir}", "--remote-debugging-pipe",
                 "--disable-extensions", "--disable-dev-shm-usage", "--hide-scrollbars",
                 "--mute-audio", "--window-size=1280,900",
-                # No host resolves: a page that reaches for the network fails loudly.
-                "--host-resolver-rules=MAP * ~NOTFOUND", "about:blank"]
+                # No host resolves but the test's own server on 127.0.0.1: a page that
+                # reaches for the network fails loudly.
+                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "about:blank"]
         self._log = open(log_path, "wb")
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
                                      preexec_fn=wire_pipes, pass_fds=(3, 4))
