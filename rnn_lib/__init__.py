@@ -10,11 +10,20 @@ C  classes
 
 Weights follow the book's math: ``W_x (D, H)``, ``W_h (H, H)``, ``B (H,)``,
 ``a_t = x_t @ W_x + h_{t-1} @ W_h + B`` and ``h_t = tanh(a_t)``.
+
+The package's folders are the layers of its design:
+
+- `rnn_lib.nn`: forward/backward function pairs (the RNN, layers, losses)
+- `rnn_lib.optim`: optimizers and gradient clipping
+- `rnn_lib.models`: estimators (the classifier) and their model files
+- `rnn_lib.data`: data sets
+- `rnn_lib.checks`: graded checks of the exercises, one module per chapter
+- `rnn_lib.grading`: student editions and the grader
 """
-from .classifier import ScratchSimpleRNNClassifier
-from .datasets import load_digit_sequences
+from .data import load_digit_sequences
 from .exceptions import DivergenceError, ModelFileError, NotFittedError
-from .layers import (
+from .models import ScratchSimpleRNNClassifier
+from .nn.layers import (
     AffineCache,
     LastStateCache,
     affine_backward,
@@ -22,9 +31,9 @@ from .layers import (
     last_state_backward,
     last_state_forward,
 )
-from .losses import log_softmax, softmax, softmax_cross_entropy, temporal_softmax_cross_entropy
+from .nn.losses import log_softmax, softmax, softmax_cross_entropy, temporal_softmax_cross_entropy
 from .optim import SGD, AdaGrad, Adam, Momentum, RMSProp, clip_grad_norm, grad_norm
-from .rnn import (
+from .nn.rnn import (
     RNNCache,
     RNNStepCache,
     rnn_backward,

@@ -1,32 +1,4 @@
-"""Small real data sets that ship inside the package: nothing is downloaded."""
-from importlib import resources
-
-import numpy as np
+"""The data sets under their first name: `rnn_lib.data` is where they live."""
+from .data import load_digit_sequences
 
 __all__ = ["load_digit_sequences"]
-
-
-def load_digit_sequences():
-    """The 8x8 handwritten digits, each image read row by row as a sequence.
-
-    1,797 images of the digits 0-9 (UCI "Optical Recognition of Handwritten
-    Digits", the copy distributed with scikit-learn; data CC BY 4.0, Alpaydin
-    and Kaynak 1998, scikit-learn's copy BSD-3-Clause). Image row t is time
-    step t: T = 8 steps of D = 8 pixels, scaled from 0..16 to [0, 1]. The
-    80/20 split, stratified by digit, is fixed (see rnn_lib/data/README.md).
-
-    Returns
-    -------
-    X_train : ndarray of shape (1438, 8, 8), float64
-    X_test : ndarray of shape (359, 8, 8), float64
-    y_train : ndarray of shape (1438,), int64
-    y_test : ndarray of shape (359,), int64
-        Digits 0 to 9.
-    """
-    with resources.files("rnn_lib").joinpath("data/digits.npz").open("rb") as f:
-        with np.load(f) as data:
-            arrays = {k: data[k] for k in data.files}
-    X_train = arrays["images_train"] / 16.0  # (N, T, D): rows are time steps
-    X_test = arrays["images_test"] / 16.0
-    return (X_train, X_test,
-            arrays["labels_train"].astype(np.int64), arrays["labels_test"].astype(np.int64))

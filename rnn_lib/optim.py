@@ -14,7 +14,7 @@ averages) per parameter name in ``self.state``. With ``g`` a gradient and
 """
 import numpy as np
 
-from ._validation import (
+from .utils.validation import (
     as_float_array,
     check_array_dict,
     check_finite,

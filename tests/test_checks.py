@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from rnn_lib import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
-from rnn_lib import _rnn_mistakes as mistakes
 from rnn_lib import checks
-from rnn_lib._checkbase import never_raises
+from rnn_lib.checks import _bptt_mistakes as bptt_mistakes
+from rnn_lib.checks import _forward_mistakes as fwd_mistakes
+from rnn_lib.checks._base import never_raises
 from rnn_lib.checks import (
     EXERCISES,
     CheckResult,
@@ -194,7 +195,7 @@ BACKWARD_BROKEN = {
     "time-axis": dict(layout="TND"),
     "dh0-one-step-late": dict(dh0="before"),
 }
-TITLES = {m.key: m.title for m in mistakes.FORWARD_MISTAKES + mistakes.BACKWARD_MISTAKES}
+TITLES = {m.key: m.title for m in fwd_mistakes.FORWARD_MISTAKES + bptt_mistakes.BACKWARD_MISTAKES}
 
 
 def assert_fails_naming(result, key):
@@ -261,14 +262,14 @@ def test_every_mistake_is_told_apart_from_the_others(kind):
     seq = {k: fixed[k] for k in ("x", "h0", "W_x", "W_h", "B")}
     step = dict(x=fixed["x"][:, 0], h_prev=fixed["h0"], W_x=fixed["W_x"], W_h=fixed["W_h"], B=fixed["B"])
     candidates, run = {
-        "step_forward": (mistakes.STEP_FORWARD_MISTAKES, lambda m: check_rnn_step_forward(
+        "step_forward": (fwd_mistakes.STEP_FORWARD_MISTAKES, lambda m: check_rnn_step_forward(
             fake_cached_forward(m.apply(**step), "h_next"))),
-        "forward": (mistakes.FORWARD_MISTAKES, lambda m: check_rnn_forward(
+        "forward": (fwd_mistakes.FORWARD_MISTAKES, lambda m: check_rnn_forward(
             fake_cached_forward(m.apply(**seq), "h"))),
-        "step_backward": (mistakes.STEP_BACKWARD_MISTAKES, lambda m: check_rnn_step_backward(
-            fake(m.apply(**step, dh_next=fixed["dh"][:, 0]), mistakes.STEP_GRADS), my_rnn_step_forward)),
-        "backward": (mistakes.BACKWARD_MISTAKES, lambda m: check_rnn_backward(
-            fake(m.apply(**fixed), mistakes.SEQ_GRADS), my_rnn_forward)),
+        "step_backward": (bptt_mistakes.STEP_BACKWARD_MISTAKES, lambda m: check_rnn_step_backward(
+            fake(m.apply(**step, dh_next=fixed["dh"][:, 0]), bptt_mistakes.STEP_GRADS), my_rnn_step_forward)),
+        "backward": (bptt_mistakes.BACKWARD_MISTAKES, lambda m: check_rnn_backward(
+            fake(m.apply(**fixed), bptt_mistakes.SEQ_GRADS), my_rnn_forward)),
     }[kind]
     for mistake in candidates:
         result = run(mistake)
@@ -279,9 +280,9 @@ def test_mistake_simulators_without_mistakes_give_the_library_values():
     for p in [checks.fixed_problem(), checks.random_problem(3, 4, 2, 3, seed=0)]:
         args = [p[k] for k in ("x", "h0", "W_x", "W_h", "B")]
         h, cache = rnn_forward(*args)
-        np.testing.assert_allclose(mistakes._forward_variant(*args), h, rtol=1e-12, atol=1e-14)
-        grads = mistakes._grads(mistakes._bptt_variant(*args, p["dh"]))
-        for name, want in zip(mistakes.SEQ_GRADS, rnn_backward(p["dh"], cache)):
+        np.testing.assert_allclose(fwd_mistakes._forward_variant(*args), h, rtol=1e-12, atol=1e-14)
+        grads = bptt_mistakes._grads(bptt_mistakes._bptt_variant(*args, p["dh"]))
+        for name, want in zip(bptt_mistakes.SEQ_GRADS, rnn_backward(p["dh"], cache)):
             np.testing.assert_allclose(grads[name], want, rtol=1e-12, atol=1e-14)
 
 
@@ -451,7 +452,7 @@ def test_exercises_registry_maps_names_to_checks_functions_and_points():
     assert list(EXERCISES)[:4] == rnn  # the training chapter's follow (tests/test_checks_training.py)
     found = {"my_rnn_step_forward": my_rnn_step_forward, "my_rnn_forward": my_rnn_forward,
              "my_rnn_step_backward": my_rnn_step_backward, "my_rnn_backward": my_rnn_backward}
-    for name, (check, functions, points) in ((n, EXERCISES[n]) for n in rnn):
+    for name, (check, functions, points, _) in ((n, EXERCISES[n]) for n in rnn):
         assert all(f.startswith("my_") for f in functions)
         assert points > 0
         assert check(*(found[f] for f in functions)).passed, name

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from rnn_lib import Adam, softmax_cross_entropy
-from rnn_lib import _training_mistakes as mistakes
+from rnn_lib.checks import _training_mistakes as mistakes
 from rnn_lib import checks
 from rnn_lib.checks import EXERCISES, CheckResult, check_adam_step, check_softmax_cross_entropy
 
@@ -235,7 +235,7 @@ def problem_inputs():
     for label, logits, y, candidates in checks.cross_entropy_problems():
         yield f"ce {label}", dict(logits=logits, y=y), candidates
     for label, w0, grads, settings in checks.adam_problems():
-        reference = checks._adam_reference(w0, grads, settings)
+        reference = checks.training._adam_reference(w0, grads, settings)
         for step in range(len(grads)):
             w = w0 if step == 0 else reference[step - 1]
             yield (f"adam {label} {step}", dict(w=w, grads=grads, step=step,
@@ -286,7 +286,7 @@ def test_simulators_without_mistakes_give_the_library_values():
         np.testing.assert_allclose(got["loss"], loss, rtol=1e-13)
         np.testing.assert_allclose(got["dlogits"], dlogits, rtol=1e-13, atol=1e-16)
     for _, w0, grads, settings in checks.adam_problems():
-        reference = checks._adam_reference(w0, grads, settings)
+        reference = checks.training._adam_reference(w0, grads, settings)
         changes = mistakes._adam_variant(grads, **dict(mistakes.ADAM_DEFAULTS, **settings))
         np.testing.assert_allclose(w0 + np.cumsum(changes, axis=0), reference, rtol=1e-13)
 

@@ -10,7 +10,7 @@ def test_shapes_and_dtypes():
     X_train, X_test, y_train, y_test = load_digit_sequences()
     assert X_train.shape == (1438, 8, 8) and X_test.shape == (359, 8, 8)
     assert y_train.shape == (1438,) and y_test.shape == (359,)
-    assert X_train.dtype == np.float64 and y_train.dtype == np.int64
+    assert X_train.dtype == np.float64 and y_train.dtype == np.intp
 
 
 def test_pixels_are_scaled_to_unit_interval_in_steps_of_one_sixteenth():

@@ -212,15 +212,15 @@ def batch(tmp_path_factory, editions):
     made = [
         notebook(tmp / "faked.ipynb", STEP_FORWARD, wrong_forward,
                  'print("passed")',  # in place of the check cell
-                 "import rnn_lib.checks, rnn_lib.rnn, rnn_lib._checkbase\n"
-                 "from rnn_lib._checkbase import CheckResult, Line\n"
+                 "import rnn_lib.checks, rnn_lib.nn.rnn, rnn_lib.checks._base\n"
+                 "from rnn_lib.checks._base import CheckResult, Line\n"
                  "def check_rnn_forward(*functions):\n"
                  "    return CheckResult('check_rnn_forward', [Line(True, 'all right')])\n"
                  "rnn_lib.checks.check_rnn_forward = check_rnn_forward\n"
                  "rnn_lib.checks.EXERCISES['rnn_forward'] = rnn_lib.checks.Exercise(\n"
                  "    check_rnn_forward, ('my_rnn_forward',), 1)\n"
-                 "rnn_lib.rnn.rnn_forward = rnn_lib.checks.rnn_forward = my_rnn_forward\n"
-                 "rnn_lib._checkbase.close = lambda actual, expected: True\n"),
+                 "rnn_lib.nn.rnn.rnn_forward = rnn_lib.checks.forward.rnn_forward = my_rnn_forward\n"
+                 "rnn_lib.checks._base.close = lambda actual, expected: True\n"),
         notebook(tmp / "missing.ipynb", STEP_FORWARD),
         notebook(tmp / "raises.ipynb", STEP_FORWARD, 'raise ValueError("boom")',
                  'for _ in range(50):\n    print("x" * 200_000)', FORWARD),

@@ -286,3 +286,27 @@ def test_rnn_step_forward_rejects_h_prev_of_other_batch_size():
     x, h0, W_x, W_h, B, _ = random_problem(2, 3, 4, 5)
     with pytest.raises(ValueError, match=r"h_prev must have shape \(N, H\) = \(2, 5\)"):
         rnn_step_forward(x[:, 0], h0[:1], W_x, W_h, B)
+
+
+@pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-12), (np.float32, 1e-5)])
+@pytest.mark.parametrize("N, T, D, H", [(3, 5, 2, 4), (1, 1, 1, 1), (2, 7, 3, 1)])
+def test_reference_implementation_equals_the_fast_one(N, T, D, H, dtype, tol):
+    """The plain loops the book shows compute what the library's fast versions compute."""
+    from rnn_lib.nn import rnn as fast
+    from rnn_lib.nn import rnn_reference as plain
+
+    rng = np.random.default_rng(N * 100 + T * 10 + D)
+    x = rng.standard_normal((N, T, D)).astype(dtype)
+    h0 = rng.standard_normal((N, H)).astype(dtype)
+    W_x = rng.standard_normal((D, H)).astype(dtype)
+    W_h = (rng.standard_normal((H, H)) * 0.5).astype(dtype)
+    B = rng.standard_normal(H).astype(dtype)
+    dh = rng.standard_normal((N, T, H)).astype(dtype)
+    h_fast, cache_fast = fast.rnn_forward(x, h0, W_x, W_h, B)
+    h_plain, cache_plain = plain.rnn_forward(x, h0, W_x, W_h, B)
+    assert h_plain.dtype == dtype
+    np.testing.assert_allclose(h_plain, h_fast, rtol=tol, atol=tol)
+    for cache in (cache_plain, cache_fast):  # either backward reads either cache
+        for got, want in zip(plain.rnn_backward(dh, cache), fast.rnn_backward(dh, cache_fast)):
+            assert got.dtype == dtype
+            np.testing.assert_allclose(got, want, rtol=tol, atol=tol)

@@ -26,7 +26,7 @@ from rnn_lib import (
     softmax,
     softmax_cross_entropy,
 )
-from rnn_lib._validation import trusted_inputs
+from rnn_lib.utils.validation import trusted_inputs
 from rnn_lib.exceptions import DivergenceError, NotFittedError
 from rnn_lib.optim import SGD, AdaGrad, Adam, Momentum, RMSProp, clip_grad_norm, grad_norm
 

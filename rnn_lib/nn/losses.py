@@ -11,7 +11,7 @@ logits neither overflow nor lose the answer.
 """
 import numpy as np
 
-from ._validation import (
+from ..utils.validation import (
     as_float_array,
     check_class_indices,
     check_finite,

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import (
+from ..utils.validation import (
     as_float_array,
     check_cache,
     check_dim,

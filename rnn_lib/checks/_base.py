@@ -31,10 +31,11 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from ._validation import as_float_array, check_finite
+from ..utils.validation import as_float_array, check_finite
 
 __all__ = [
     "CheckResult",
+    "Exercise",
     "Mistake",
     "Report",
     "call_and_unpack",
@@ -48,7 +49,21 @@ __all__ = [
 
 # A correct float64 implementation agrees to ~1e-15; float32 work to ~1e-6.
 RTOL, ATOL = 1e-5, 1e-7
-_SKIP_DIRS = (os.path.dirname(os.path.abspath(__file__)), os.path.dirname(np.__file__))
+# Tracebacks shown to the reader skip frames inside rnn_lib and NumPy: the line that matters is theirs.
+_SKIP_DIRS = (os.path.dirname(os.path.dirname(os.path.abspath(__file__))), os.path.dirname(np.__file__))
+
+
+class Exercise(NamedTuple):
+    """A graded exercise: its check, the notebook functions it takes (in order), its points.
+
+    `solves` names the library functions (dotted paths) that answer the
+    exercise; the grader makes them useless to a graded submission.
+    """
+
+    check: Callable
+    functions: tuple
+    points: int
+    solves: tuple = ()
 
 
 class Mistake(NamedTuple):

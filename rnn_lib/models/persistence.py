@@ -25,7 +25,8 @@ import zlib
 
 import numpy as np
 
-from .exceptions import ModelFileError
+from ..exceptions import ModelFileError
+from ._inputs import check_fitted, validate_settings
 
 KIND = "rnn_lib.ScratchSimpleRNNClassifier"
 FORMAT_VERSION = 1
@@ -42,7 +43,7 @@ _LABEL_KINDS = "biufUS"  # numbers and strings: what .npy stores without pickle
 
 def save_model(model, path):
     """Write the fitted `model` to `path`, exactly there, replacing a file only once complete."""
-    from . import __version__  # here, not at import time: the package imports this module
+    from .. import __version__  # here, not at import time: the package imports this module
 
     arrays = {"__kind__": np.array(KIND), "__format_version__": np.array(FORMAT_VERSION),
               "settings": np.array(_settings_json(model)),
@@ -138,8 +139,8 @@ def _read(cls, npz, name):
     for key in RECORDS:
         setattr(model, key, _entry(npz, key, name, "f").tolist())
     try:
-        model._validate_settings()
-        model._check_fitted()  # the weights agree with each other and with classes_
+        validate_settings(model)
+        check_fitted(model)  # the weights agree with each other and with classes_
         if model.classes_.ndim != 1:
             raise ValueError(f"classes_ must have shape (C,); got {model.classes_.shape}")
         for key in WEIGHTS:

@@ -10,7 +10,7 @@ NaN or inf, exactly where the mistaken code does.
 """
 import numpy as np
 
-from ._checkbase import Mistake
+from ._base import Mistake
 
 ADAM_DEFAULTS = dict(learning_rate=0.001, beta1=0.9, beta2=0.999, eps=1e-8)
 
