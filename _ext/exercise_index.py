@@ -13,7 +13,7 @@ from docutils import nodes
 from docutils.parsers.rst import Directive
 from sphinx.util.nodes import make_id
 
-_EXERCISE = re.compile(r"^Exercise\s+\d+(\.\d+)*\b")
+_EXERCISE = re.compile(r"^Exercise\b")  # "Exercise 1.2: title" (and an unnumbered "Exercise: title")
 _QUESTION = re.compile(r"^Question\s+\d+(\.\d+)*\b")
 
 

@@ -26,7 +26,7 @@
   });
 
   /* Display equations that are wider than the column (a phone) are set
-     smaller until they fit, down to 70 %; past that they scroll within
+     smaller until they fit, down to 60 %; past that they scroll within
      their own box (book.css), never the page. */
   const fit = () => {
     for (const eq of document.querySelectorAll("mjx-container[display='true']")) {
@@ -34,7 +34,7 @@
       const box = eq.parentElement;
       const need = eq.scrollWidth, have = box.clientWidth;
       if (need > have && have > 0) {
-        eq.style.fontSize = Math.max(70, Math.floor(100 * have / need)) + "%";
+        eq.style.fontSize = Math.max(60, Math.floor(100 * have / need)) + "%";
       }
     }
   };
@@ -52,4 +52,24 @@
     pending = setTimeout(fit, 100);
   });
   window.rnnFitEquations = fit;  // the browser test calls it after changing the viewport
+
+  /* Search excerpts: Sphinx makes them from the page's text, which holds the
+     TeX source of the math, the code of collapsed cells (plotting code,
+     solutions) and the page's own contents list. Leave those out, so an
+     excerpt reads as the page does. */
+  const patchSearch = () => {
+    if (typeof Search === "undefined" || !Search.htmlToText || Search.rnnPatched) return;
+    const original = Search.htmlToText;
+    const noise = [".math", "mjx-container", "nav", ".bd-toc", ".bd-sidebar-secondary", ".toc",
+      ".tag_hide-input .cell_input", "details.hide", ".prev-next-area", ".rnn-student-box",
+      ".header-article", "script", "style"];
+    Search.htmlToText = (htmlString, anchor) => {
+      const doc = new DOMParser().parseFromString(htmlString, "text/html");
+      doc.querySelectorAll(noise.join(",")).forEach((el) => el.remove());
+      return original(doc.documentElement.outerHTML, anchor);
+    };
+    Search.rnnPatched = true;
+  };
+  document.addEventListener("DOMContentLoaded", patchSearch);
+  patchSearch();
 })();
