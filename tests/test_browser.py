@@ -663,6 +663,44 @@ def layouts(book, browser):
     return found
 
 
+PRINT_CHECKS = r"""
+(() => {
+  const article = document.querySelector('main article');
+  const page = article.getBoundingClientRect();
+  const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  const label = (el) => el.tagName + ': ' + (el.textContent || '').trim().slice(0, 60);
+  return {
+    cut: [...article.querySelectorAll("p, pre, li, figure, table, mjx-container[display='true']")]
+      .filter(shown).filter(el => !el.parentElement.closest('mjx-container'))
+      .filter(el => el.getBoundingClientRect().right > page.right + 2
+              || (el.matches("pre, mjx-container") && el.scrollWidth > el.clientWidth + 1))
+      .map(label).slice(0, 5),
+    controls: [...document.querySelectorAll('summary, button, .rnn-student-box, .bd-sidebar-primary, .prev-next-area')]
+      .filter(shown).map(label).slice(0, 5),
+    solutions: [...document.querySelectorAll('.cell.tag_hide-input .cell_input')].filter(shown).length,
+  };
+})()
+"""
+
+
+def test_a_chapter_prints_within_the_margins(book, browser):
+    """In print, chapter 1 fits the paper's width, with no buttons, toggles or solutions."""
+    browser.set_viewport(1000, 720)  # about A4 / Letter within the margins
+    browser.send("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        browser.open((book / "book" / "01_forward_propagation.html").as_uri())
+        found = browser.eval(PRINT_CHECKS)
+        pdf = browser.send("Page.printToPDF", {"printBackground": False})
+        SCREENSHOTS.mkdir(exist_ok=True)
+        (SCREENSHOTS / "01_forward_propagation--print.pdf").write_bytes(base64.b64decode(pdf["data"]))
+    finally:
+        browser.send("Emulation.setEmulatedMedia", {"media": ""})
+        browser.set_viewport(900)
+    assert not found["cut"], f"cut at the margin in print: {found['cut']}"
+    assert not found["controls"], f"buttons or toggles in print: {found['controls']}"
+    assert found["solutions"] == 0, "collapsed solutions are printed"
+
+
 def test_nothing_is_wider_than_the_column(layouts):
     """At 1280 px and 390 px: no code block overflows the column, nor the page. Display
     equations fit at 1280 px; on a phone one that does not fit even when set smaller
