@@ -28,6 +28,14 @@ each piece comes from (all from package registries, nothing at run time):
   Pyodide lock, so ``import rnn_lib`` loads it (with numpy) and no cell needs
   to install anything.
 
+Why not jupyterlite-sphinx (0.23, the ecosystem's Sphinx integration): it
+runs the same ``jupyter lite build`` at the end of the Sphinx build, but adds
+a stylesheet from fonts.googleapis.com to every page of the book (which must
+load nothing from elsewhere), its directives embed JupyterLite in the page
+(we only link to it), and it has no part in what takes the work here:
+staging a verified Pyodide and the student editions. A dozen lines of our
+own (``_ext/student_links.py``) call this script instead.
+
 The site never asks PyPI or a CDN for anything (``disablePyPIFallback``, and
 Pyodide is served by the site itself); the browser test checks that no request
 leaves it. Downloads are cached in ``--cache`` (and by pip and npm).
