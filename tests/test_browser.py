@@ -943,3 +943,18 @@ def test_search_excerpts_read_like_the_page(book, browser, served, query):
     problems = [f"{r['href']}: {r['context'][:120]!r}" for r in results
                 if re.search(r"\\[a-z]+\{|\\\(|\$\$|plt\.|fig, ax|BEGIN SOLUTION|Contents", r["context"])]
     assert not problems, "excerpts with TeX, hidden code or the contents list:\n" + "\n".join(problems)
+
+
+def test_api_reference_reads_well(book):
+    """The API page's contents list is short and has no repeated lines; no pair of names
+    such as (X_val, y_val) is set as a shape; namedtuple fields take no block each."""
+    text = (book / "book" / "api.html").read_text(encoding="utf-8")
+    start = text.index('id="pst-page-toc-nav"')
+    nav = text[start:text.index("</nav>", start)]
+    entries = [re.sub(r"<[^>]+>", "", e).strip()
+               for e in re.findall(r'<a class="reference internal nav-link"[^>]*>(.*?)</a>', nav, re.S)]
+    assert 0 < len(entries) <= 40, f"{len(entries)} entries in the API page's contents list"
+    assert len(set(entries)) == len(entries), f"repeated entries: {entries}"
+    maths = re.findall(r'<span class="math notranslate nohighlight">(.*?)</span>', text)
+    assert not [m for m in maths if re.search(r"[a-z]_[a-z]", m)], "a tuple of names is rendered as math"
+    assert "Alias for field number" not in text
