@@ -600,7 +600,8 @@ LAYOUT_CHECKS = r"""
   }).map(el => el.tagName + '.' + el.className + ': ' + label(el)).slice(0, 5);
   const images = [...article.querySelectorAll('.cell_output img')].filter(shown).map(img => ({
     src: img.getAttribute('src'), shown: img.getBoundingClientRect().width,
-    css: img.getAttribute('width') ? +img.getAttribute('width') : img.naturalWidth,
+    // The size the image is drawn for: myst-nb writes a 2x PNG's displayed size as its style.
+    css: parseFloat(img.style.width) || +img.getAttribute('width') || img.naturalWidth,
     natural: img.naturalWidth}));
   return {page: doc.scrollWidth - doc.clientWidth, code, math, mathScrolls, wide, images,
           column: column.width};
