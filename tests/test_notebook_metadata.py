@@ -51,3 +51,18 @@ def test_chapter_code_fits_the_column(path):
             for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
             for line in cell.source.splitlines() if len(line) > WIDTH]
     assert not long, f"{path.name}: lines longer than {WIDTH} columns:\n" + "\n".join(long)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=[p.name for p in CHAPTERS])
+def test_exercise_headings_are_one_level_and_numbered_by_chapter(path):
+    """Every exercise heading is `### Exercise N.k: title`, N the chapter's number, so the
+    page, the toggles ("Show solution to Exercise N.k") and the index agree."""
+    import re
+
+    chapter = int(path.name.split("_")[0])
+    nb = nbformat.read(path, as_version=4)
+    wrong = [line for cell in nb.cells if cell.cell_type == "markdown"
+             for line in cell.source.splitlines()
+             if re.match(r"#+\s+Exercise\b", line)
+             and not re.match(rf"### Exercise {chapter}\.\d+: \S", line)]
+    assert not wrong, f"{path.name}: exercise headings not of the form '### Exercise {chapter}.k: title': {wrong}"
