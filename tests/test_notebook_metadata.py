@@ -59,7 +59,10 @@ def test_exercise_headings_are_one_level_and_numbered_by_chapter(path):
     page, the toggles ("Show solution to Exercise N.k") and the index agree."""
     import re
 
-    chapter = int(path.name.split("_")[0])
+    prefix = path.name.split("_")[0]
+    if not prefix.isdigit():
+        pytest.skip(f"{path.name} is not a numbered chapter")
+    chapter = int(prefix)
     nb = nbformat.read(path, as_version=4)
     wrong = [line for cell in nb.cells if cell.cell_type == "markdown"
              for line in cell.source.splitlines()
