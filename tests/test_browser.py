@@ -44,7 +44,7 @@ CDN_WORDS = re.compile(r"cdn\.|jsdelivr|unpkg|googleapis|cdnjs|gstatic")
 LEAKS = re.compile(r"/work/|/tmp/|/home/|/root/|site-packages|Traceback \(most recent call last\)")
 # In rendered cell outputs, warnings are leaks too (a chapter prints none on purpose).
 OUTPUT_LEAKS = re.compile(r"\w*Warning:|RuntimeWarning|DeprecationWarning|FutureWarning")
-PAGE_TIMEOUT = 20  # seconds for one page to load and typeset
+PAGE_TIMEOUT = 60  # seconds for one page to load and typeset (generous: CI machines may be busy)
 
 
 # --------------------------------------------------------------------------- build
