@@ -55,7 +55,7 @@ def _rnn_lib_object(word, module_name, owner=None):
         if inspect.ismodule(obj):
             return obj.__name__ if obj.__name__.startswith("rnn_lib") else None
         if (inspect.isclass(obj) or inspect.isroutine(obj)) and \
-                getattr(obj, "__module__", "").startswith("rnn_lib"):
+                (getattr(obj, "__module__", None) or "").startswith("rnn_lib"):
             return f"{obj.__module__}.{obj.__qualname__}"
     return None
 

@@ -1,4 +1,10 @@
-"""Forward + backward speed of rnn_lib against the seed's per-step loop and PyTorch.
+"""Forward + backward speed of rnn_lib against plain per-step loops and PyTorch.
+
+Four implementations of the same forward + backward pass: rnn_lib's fast
+`rnn_forward`/`rnn_backward` (rnn_lib/nn/rnn.py), the plain reference the
+book shows (rnn_lib/nn/rnn_reference.py), a naive loop written the way a
+first implementation writes it (it caches a_t and recomputes the tanh in the
+backward pass), and PyTorch's torch.nn.RNN when it is installed.
 
 Shapes (N, T, D, H) = (64, 28, 28, 128), in float64 and float32. The
 implementations run interleaved, so a burst of load on a shared machine hits
@@ -9,7 +15,7 @@ is installed.
 
 Why blocks and not one call of each in turn: freed memory that the allocator
 hands back to the system costs a page fault per 4 KiB page when it is touched
-again, and glibc does that after each call of the seed loop. A call that
+again, and glibc does that after each call of the naive loop. A call that
 directly follows another implementation pays for that one's freed memory; the
 untimed call absorbs it, so the timed calls measure each implementation in its
 own steady state, as in a training loop. The page faults per timed call are
@@ -19,11 +25,18 @@ A fourth runner, "products only", does exactly the 61 matrix products that
 rnn_lib does (the input projection, one product per step forward and one per
 step backward, dW_x, the two parts of dW_h, dx) and nothing else: no tanh, no
 bias, no elementwise work. Its time is a floor for any implementation that
-does these products one after another, so its ratio to the seed loop says how
-much of the seed loop's time is matrix products that cannot be avoided.
+does these products one after another, so its ratio to the naive loop says
+how much of the naive loop's time is matrix products that cannot be avoided.
 
-Run:  python benchmarks/bench_rnn.py [--rounds 60] [--block 5]
-Targets: rnn_lib <= 0.5x the seed loop's time and <= 0.7x torch.nn.RNN's.
+Run:  python benchmarks/bench_rnn.py [--rounds 60] [--block 5] [--csv FILE]
+On a machine shared with other jobs, multi-threaded BLAS and PyTorch threads
+fight over the cores and the timings measure that fight; run with
+OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 to compare the implementations on
+one thread each.
+With --csv, the medians and ratios are also written to FILE (the book's page
+"Making it fast" shows benchmarks/results/bench_rnn.csv), with the date, the
+machine's core count and the versions in FILE's first lines.
+Targets: rnn_lib <= 0.5x the naive loop's time and <= 0.7x torch.nn.RNN's.
 """
 import argparse
 import os
@@ -44,6 +57,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import numpy as np
 
 from rnn_lib import rnn_backward, rnn_forward
+from rnn_lib.nn import rnn_reference
 
 try:  # optional comparison, never required
     import torch
@@ -51,8 +65,8 @@ except ImportError:
     torch = None
 
 
-def seed_style(x, h0, W_x, W_h, B, dh):
-    """Forward and BPTT written as the seed writes them: per step, with a_t cached."""
+def naive_loop(x, h0, W_x, W_h, B, dh):
+    """Forward and BPTT as a first implementation writes them: per step, a_t cached."""
     N, T, D = x.shape
     H = W_h.shape[0]
     Hs = np.zeros((N, T, H), dtype=x.dtype)
@@ -80,6 +94,11 @@ def seed_style(x, h0, W_x, W_h, B, dh):
 def lib(x, h0, W_x, W_h, B, dh):
     h, cache = rnn_forward(x, h0, W_x, W_h, B)
     return (h,) + rnn_backward(dh, cache)
+
+
+def reference(x, h0, W_x, W_h, B, dh):
+    h, cache = rnn_reference.rnn_forward(x, h0, W_x, W_h, B)
+    return (h,) + rnn_reference.rnn_backward(dh, cache)
 
 
 def products_only(x, h0, W_x, W_h, B, dh):
@@ -156,13 +175,14 @@ def bench(dtype, rounds, block):
     dh = rng.standard_normal((N, T, H)).astype(dtype)
     args = (x, h0, W_x, W_h, B, dh)
 
-    ref, got = seed_style(*args), lib(*args)
+    got = lib(*args)
     tol = 1e-4 if dtype == np.float32 else 1e-10
-    for a, b in zip(ref, got):  # the loop being beaten must compute the same thing
-        assert np.allclose(a, b, atol=tol * max(1.0, np.abs(a).max())), "seed loop disagrees"
+    for name, other in (("naive loop", naive_loop), ("reference", reference)):
+        for a, b in zip(other(*args), got):  # the loops being beaten compute the same thing
+            assert np.allclose(a, b, atol=tol * max(1.0, np.abs(a).max())), f"{name} disagrees"
 
-    runners = {"rnn_lib": lambda: lib(*args), "seed loop": lambda: seed_style(*args),
-               "products only": products_only(*args)}
+    runners = {"rnn_lib": lambda: lib(*args), "reference": lambda: reference(*args),
+               "naive loop": lambda: naive_loop(*args), "products only": products_only(*args)}
     if torch is not None:
         runners["torch.nn.RNN"] = make_torch(*args)
     for fn in runners.values():  # warm-up: caches, BLAS threads, allocator
@@ -188,37 +208,81 @@ def bench(dtype, rounds, block):
     spread = {}
     for name in runners:
         per_round = [statistics.median(a) / statistics.median(b)
-                     for a, b in zip(times[name], times["seed loop"])]
+                     for a, b in zip(times[name], times["naive loop"])]
         q1, _, q3 = statistics.quantiles(per_round, n=4) if rounds > 1 else per_round * 3
         spread[name] = (q1, q3)
     per_call = {name: f / (rounds * block) for name, f in faults.items()}
     return med, spread, per_call
 
 
+def write_csv(path, results, args):
+    """The medians and ratios of `results` (dtype -> bench() output) as a CSV table."""
+    import csv
+    import datetime
+
+    path = os.fspath(path)
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["dtype", "implementation", "median (ms)", "time / rnn_lib's",
+                    "time / naive loop's", "middle half of the per-round ratios to the naive loop",
+                    "page faults per call"])
+        for dtype, (med, spread, faults) in results.items():
+            for name, ms in med.items():
+                q1, q3 = spread[name]
+                w.writerow([dtype, name, f"{ms:.2f}", f"{ms / med['rnn_lib']:.2f}",
+                            f"{ms / med['naive loop']:.2f}", f"{q1:.2f} to {q3:.2f}",
+                            f"{faults[name]:.0f}" if resource is not None else "n/a"])
+    meta = path[:-4] + "_machine.csv" if path.endswith(".csv") else path + ".machine"
+    with open(meta, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["measured", "value"])
+        w.writerow(["date (UTC)", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")])
+        w.writerow(["cores", os.cpu_count()])
+        if hasattr(os, "getloadavg"):  # a shared machine's load distorts single timings
+            w.writerow(["load average at the end (1, 5, 15 min)",
+                        ", ".join(f"{v:.1f}" for v in os.getloadavg())])
+        w.writerow(["numpy", np.__version__])
+        w.writerow(["BLAS threads asked for (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS)",
+                    ", ".join(os.environ.get(k, "unset")
+                              for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"))])
+        w.writerow(["torch", f"{torch.__version__} ({torch.get_num_threads()} threads)"
+                    if torch is not None else "not installed"])
+        w.writerow(["shapes (N, T, D, H)", "(64, 28, 28, 128)"])
+        w.writerow(["runs per implementation", f"{args.rounds * args.block} "
+                    f"({args.rounds} interleaved rounds of {args.block})"])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=60)
     parser.add_argument("--block", type=int, default=5, help="timed calls per runner per round")
+    parser.add_argument("--csv", help="also write the table to this CSV file")
     args = parser.parse_args()
     print(f"numpy {np.__version__}" + (f", torch {torch.__version__} "
           f"({torch.get_num_threads()} threads)" if torch is not None else ", torch not installed"))
     print(f"forward+backward, (N, T, D, H) = (64, 28, 28, 128), median of {args.rounds * args.block} "
           f"runs each ({args.rounds} interleaved rounds of {args.block})")
+    results = {}
     for dtype in (np.float64, np.float32):
-        med, spread, faults = bench(dtype, args.rounds, args.block)
+        med, spread, faults = results[np.dtype(dtype).name] = bench(dtype, args.rounds, args.block)
         line = f"{np.dtype(dtype).name:8s}" + "".join(
             f"  {name} {ms:7.3f} ms" for name, ms in med.items())
         print(line)
-        for name, target in (("rnn_lib", "  (target <= 0.50)"), ("products only", "  (floor)")):
+        for name, target in (("rnn_lib", "  (target <= 0.50)"), ("reference", ""),
+                             ("products only", "  (floor)")):
             q1, q3 = spread[name]
-            print(f"{'':8s}  {name} / seed loop = {med[name] / med['seed loop']:.2f}{target}"
+            print(f"{'':8s}  {name} / naive loop = {med[name] / med['naive loop']:.2f}{target}"
                   f"; per round, middle half {q1:.2f} to {q3:.2f}")
+        print(f"{'':8s}  rnn_lib / reference = {med['rnn_lib'] / med['reference']:.2f}")
         if "torch.nn.RNN" in med:
             ratio = med["rnn_lib"] / med["torch.nn.RNN"]
             print(f"{'':8s}  rnn_lib / torch.nn.RNN = {ratio:.2f}  (target <= 0.70)")
         if resource is not None:
             print(f"{'':8s}  page faults per call: " + ", ".join(
                 f"{name} {n:.0f}" for name, n in faults.items()))
+    if args.csv:
+        write_csv(args.csv, results, args)
 
 
 if __name__ == "__main__":

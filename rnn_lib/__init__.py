@@ -7,6 +7,7 @@ T  number of time steps
 D  input features per step
 H  hidden units (``n_nodes``)
 C  classes
+V  vocabulary size (tokens a language model knows)
 
 Weights follow the book's math: ``W_x (D, H)``, ``W_h (H, H)``, ``B (H,)``,
 ``a_t = x_t @ W_x + h_{t-1} @ W_h + B`` and ``h_t = tanh(a_t)``.
@@ -15,14 +16,22 @@ The package's folders are the layers of its design:
 
 - `rnn_lib.nn`: forward/backward function pairs (the RNN, layers, losses)
 - `rnn_lib.optim`: optimizers and gradient clipping
-- `rnn_lib.models`: estimators (the classifier) and their model files
-- `rnn_lib.data`: data sets
+- `rnn_lib.models`: estimators (the classifier, the language model) and
+  their model files
+- `rnn_lib.data`: data sets (digits, Human Numbers) and the vocabulary
 - `rnn_lib.checks`: graded checks of the exercises, one module per chapter
 - `rnn_lib.grading`: student editions and the grader
 """
-from .data import load_digit_sequences
+from .data import (
+    Vocabulary,
+    human_numbers_split,
+    human_numbers_text,
+    human_numbers_tokens,
+    load_digit_sequences,
+)
 from .exceptions import DivergenceError, ModelFileError, NotFittedError
-from .models import ScratchSimpleRNNClassifier
+from .models import RNNLanguageModel, ScratchSimpleRNNClassifier
+from .nn.embedding import EmbeddingCache, embedding_backward, embedding_forward
 from .nn.layers import (
     AffineCache,
     LastStateCache,
@@ -73,4 +82,13 @@ __all__ = [
     "rnn_forward",
     "rnn_step_backward",
     "rnn_step_forward",
+    # chapter 4: language modelling
+    "EmbeddingCache",
+    "RNNLanguageModel",
+    "Vocabulary",
+    "embedding_backward",
+    "embedding_forward",
+    "human_numbers_split",
+    "human_numbers_text",
+    "human_numbers_tokens",
 ]

@@ -3,7 +3,8 @@
 Every optimizer updates a dict of parameter arrays in place from a dict of
 gradients with the same names, and keeps its own state (velocities, running
 averages) per parameter name in ``self.state``. With ``g`` a gradient and
-``lr`` the learning rate, one step of each is::
+``lr`` the learning rate (the argument `learning_rate`; ``lr=`` is accepted
+as another name for it), one step of each is::
 
     SGD       w -= lr * g
     Momentum  v = momentum * v - lr * g;                   w += v
@@ -29,17 +30,29 @@ __all__ = ["SGD", "Momentum", "AdaGrad", "RMSProp", "Adam", "OPTIMIZERS",
 
 
 class SGD:
-    """Plain stochastic gradient descent: ``w -= lr * g``.
+    """Plain stochastic gradient descent: ``w -= learning_rate * g``.
 
     Parameters
     ----------
-    lr : float, default 0.01
-        Learning rate.
+    learning_rate : float, default 0.01
+        The step size. ``lr=`` is accepted as another name for it.
     """
 
-    def __init__(self, lr=0.01):
-        self.lr = check_positive_float(lr, "lr")
+    def __init__(self, learning_rate=0.01, *, lr=None):
+        name = "learning_rate"
+        if lr is not None:  # the short name that other libraries use
+            learning_rate, name = lr, "lr"
+        self.learning_rate = check_positive_float(learning_rate, name)
         self.state = {}  # parameter name -> dict of that parameter's state arrays
+
+    @property
+    def lr(self):
+        """Another name for `learning_rate`."""
+        return self.learning_rate
+
+    @lr.setter
+    def lr(self, value):
+        self.learning_rate = value
 
     def step(self, params, grads):
         """Update every ``params[name]`` in place from ``grads[name]``.
@@ -57,7 +70,7 @@ class SGD:
             self._update(name, params[name], g)
 
     def _update(self, name, w, g):
-        w -= self.lr * g
+        w -= self.learning_rate * g
 
 
 class Momentum(SGD):
@@ -65,19 +78,19 @@ class Momentum(SGD):
 
     Parameters
     ----------
-    lr : float, default 0.01
+    learning_rate : float, default 0.01
     momentum : float, default 0.9
         Fraction of the previous velocity kept at each step.
     """
 
-    def __init__(self, lr=0.01, momentum=0.9):
-        super().__init__(lr)
+    def __init__(self, learning_rate=0.01, momentum=0.9, *, lr=None):
+        super().__init__(learning_rate, lr=lr)
         self.momentum = check_fraction(momentum, "momentum")
 
     def _update(self, name, w, g):
         s = self.state.setdefault(name, {"v": np.zeros_like(w)})
         s["v"] *= self.momentum
-        s["v"] -= self.lr * g
+        s["v"] -= self.learning_rate * g
         w += s["v"]
 
 
@@ -86,19 +99,19 @@ class AdaGrad(SGD):
 
     Parameters
     ----------
-    lr : float, default 0.01
+    learning_rate : float, default 0.01
     eps : float, default 1e-8
         Keeps the division finite while the sum is still 0.
     """
 
-    def __init__(self, lr=0.01, eps=1e-8):
-        super().__init__(lr)
+    def __init__(self, learning_rate=0.01, eps=1e-8, *, lr=None):
+        super().__init__(learning_rate, lr=lr)
         self.eps = check_positive_float(eps, "eps")
 
     def _update(self, name, w, g):
         s = self.state.setdefault(name, {"s": np.zeros_like(w)})
         s["s"] += g * g
-        w -= self.lr * g / (np.sqrt(s["s"]) + self.eps)
+        w -= self.learning_rate * g / (np.sqrt(s["s"]) + self.eps)
 
 
 class RMSProp(SGD):
@@ -106,14 +119,14 @@ class RMSProp(SGD):
 
     Parameters
     ----------
-    lr : float, default 0.001
+    learning_rate : float, default 0.001
     rho : float, default 0.9
         Decay rate of the running average.
     eps : float, default 1e-8
     """
 
-    def __init__(self, lr=0.001, rho=0.9, eps=1e-8):
-        super().__init__(lr)
+    def __init__(self, learning_rate=0.001, rho=0.9, eps=1e-8, *, lr=None):
+        super().__init__(learning_rate, lr=lr)
         self.rho = check_fraction(rho, "rho")
         self.eps = check_positive_float(eps, "eps")
 
@@ -121,7 +134,7 @@ class RMSProp(SGD):
         s = self.state.setdefault(name, {"s": np.zeros_like(w)})
         s["s"] *= self.rho
         s["s"] += (1 - self.rho) * g * g
-        w -= self.lr * g / (np.sqrt(s["s"]) + self.eps)
+        w -= self.learning_rate * g / (np.sqrt(s["s"]) + self.eps)
 
 
 class Adam(SGD):
@@ -129,7 +142,7 @@ class Adam(SGD):
 
     Parameters
     ----------
-    lr : float, default 0.001
+    learning_rate : float, default 0.001
         The step size alpha.
     beta1, beta2 : float, default 0.9 and 0.999
         Decay rates of the first and second moment estimates.
@@ -141,8 +154,8 @@ class Adam(SGD):
     all parameters when every step updates all of them.
     """
 
-    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
-        super().__init__(lr)
+    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, eps=1e-8, *, lr=None):
+        super().__init__(learning_rate, lr=lr)
         self.beta1 = check_fraction(beta1, "beta1")
         self.beta2 = check_fraction(beta2, "beta2")
         self.eps = check_positive_float(eps, "eps")
@@ -157,7 +170,7 @@ class Adam(SGD):
         s["v"] += (1 - b2) * g * g  # biased second raw moment
         m_hat = s["m"] / (1 - b1**t)  # bias-corrected: the averages start at 0
         v_hat = s["v"] / (1 - b2**t)
-        w -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        w -= self.learning_rate * m_hat / (np.sqrt(v_hat) + self.eps)
 
 
 def _checked_grads(params, grads):
@@ -189,11 +202,11 @@ OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adagrad": AdaGrad,
               "rmsprop": RMSProp, "adam": Adam}
 
 
-def make_optimizer(name, lr):
-    """The optimizer called `name` (a key of `OPTIMIZERS`) with learning rate `lr`."""
+def make_optimizer(name, learning_rate):
+    """The optimizer called `name` (a key of `OPTIMIZERS`) with `learning_rate`."""
     if not isinstance(name, str) or name not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}; got {name!r}")
-    return OPTIMIZERS[name](lr=lr)
+    return OPTIMIZERS[name](learning_rate)
 
 
 def grad_norm(grads):

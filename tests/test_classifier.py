@@ -285,3 +285,48 @@ def test_grad_norms_are_recorded_before_clipping_for_every_step():
     model = small_model(batch_size=32, clip_norm=1e-3).fit(X, y, n_epochs=2)
     assert len(model.grad_norms_) == 4  # 2 batches an epoch
     assert min(model.grad_norms_) > 1e-3  # the norms before clipping, not after
+
+
+def test_default_init_draws_glorot_uniform_W_x_then_W_h():
+    """The draws that every result of the book rests on: W_x, then W_h, from one generator."""
+    model = small_model(random_state=3)
+    model._initialize_weights(5)
+    rng = np.random.default_rng(3)
+    a_x, a_h = np.sqrt(6 / (5 + 8)), np.sqrt(6 / 16)
+    np.testing.assert_array_equal(model.W_x, rng.uniform(-a_x, a_x, size=(5, 8)))
+    np.testing.assert_array_equal(model.W_h, rng.uniform(-a_h, a_h, size=(8, 8)))
+    np.testing.assert_array_equal(model.B, np.zeros(8))
+
+
+def test_init_glorot_given_explicitly_is_the_default_bit_for_bit():
+    X, y = memory_task(N=60)
+    default = small_model().fit(X, y, n_epochs=2)
+    explicit = small_model(init="glorot").fit(X, y, n_epochs=2)
+    for name in ("W_x", "W_h", "B", "W_y", "B_y"):
+        np.testing.assert_array_equal(getattr(default, name), getattr(explicit, name))
+
+
+def test_orthogonal_init_gives_an_orthogonal_W_h_and_the_same_W_x():
+    glorot, orthogonal = small_model(), small_model(init="orthogonal")
+    glorot._initialize_weights(3)
+    orthogonal._initialize_weights(3)
+    np.testing.assert_allclose(orthogonal.W_h.T @ orthogonal.W_h, np.eye(8), atol=1e-12)
+    np.testing.assert_allclose(np.linalg.svd(orthogonal.W_h, compute_uv=False), 1.0,
+                               rtol=1e-12)
+    np.testing.assert_array_equal(orthogonal.W_x, glorot.W_x)  # drawn first, the same way
+    assert np.linalg.norm(glorot.W_h, 2) > 1.2  # Glorot's sigma_max is larger than 1
+
+
+def test_orthogonal_init_trains_and_is_reproducible():
+    X, y = memory_task(N=60)
+    a = small_model(init="orthogonal").fit(X, y, n_epochs=2)
+    b = small_model(init="orthogonal").fit(X, y, n_epochs=2)
+    np.testing.assert_array_equal(a.W_h, b.W_h)
+    assert a.loss_curve_[-1] < a.loss_curve_[0]
+
+
+def test_fit_rejects_an_unknown_init_by_name():
+    X, y = memory_task(N=20)
+    with pytest.raises(ValueError, match=r"init must be one of \['glorot', 'orthogonal'\]; "
+                                         r"got 'he'"):
+        small_model(init="he").fit(X, y, n_epochs=1)

@@ -1,21 +1,16 @@
-"""Student editions and the grader (python -m rnn_lib.grading).
+"""Student editions (python -m rnn_lib.grading student).
 
-Kernels start slowly, so the grader runs twice in all, each time on a batch
-of submissions: the book's notebooks, the student editions and small
-hand-made notebooks that each try one way to break or fool it.
+The grader itself, in its sandboxes, is tested in test_grading_sandbox.py.
 """
 import csv
 import hashlib
 import re
-import secrets
 import subprocess
 import sys
 from pathlib import Path
-from typing import NamedTuple
 
 import nbformat
 import numpy as np
-import psutil
 import pytest
 from nbclient import NotebookClient
 
@@ -199,145 +194,3 @@ def test_student_edition_runs_to_the_end_and_every_check_is_not_passed(editions,
     for cell in checks:
         text = "".join(o.get("data", {}).get("text/plain", "") for o in cell.outputs)
         assert "not implemented yet" in text and "passed (" not in text
-
-
-# ---------------------------------------------------------------- grading
-class Batch(NamedTuple):
-    run: subprocess.CompletedProcess
-    rows: dict  #: CSV rows by submission path
-    before: dict  #: sha256 of every submission before grading
-    after: dict
-    made: Path  #: the folder of the hand-made submissions
-    students: Path  #: the folder of the student editions
-
-    def row(self, name):
-        return self.rows[str(self.made / name)]
-
-
-@pytest.fixture(scope="module")
-def batch(tmp_path_factory, editions):
-    """One grading run over the book, the student editions and notebooks that try to break it."""
-    tmp = tmp_path_factory.mktemp("submissions")
-    student_dir, _, _ = editions
-    wrong_forward = ("def my_rnn_forward(x, h0, W_x, W_h, B):\n"
-                     "    return np.zeros(x.shape[:2] + h0.shape[1:]), None\n")
-    made = [
-        notebook(tmp / "faked.ipynb", STEP_FORWARD, wrong_forward,
-                 'print("passed")',  # in place of the check cell
-                 "import rnn_lib.checks, rnn_lib.nn.rnn, rnn_lib.checks._base\n"
-                 "from rnn_lib.checks._base import CheckResult, Line\n"
-                 "def check_rnn_forward(*functions):\n"
-                 "    return CheckResult('check_rnn_forward', [Line(True, 'all right')])\n"
-                 "rnn_lib.checks.check_rnn_forward = check_rnn_forward\n"
-                 "rnn_lib.checks.EXERCISES['rnn_forward'] = rnn_lib.checks.Exercise(\n"
-                 "    check_rnn_forward, ('my_rnn_forward',), 1)\n"
-                 "rnn_lib.nn.rnn.rnn_forward = rnn_lib.checks.forward.rnn_forward = my_rnn_forward\n"
-                 "rnn_lib.checks._base.close = lambda actual, expected: True\n"),
-        notebook(tmp / "missing.ipynb", STEP_FORWARD),
-        notebook(tmp / "raises.ipynb", STEP_FORWARD, 'raise ValueError("boom")',
-                 'for _ in range(50):\n    print("x" * 200_000)', FORWARD),
-    ]
-    (tmp / "not_json.ipynb").write_bytes(b"\x00\xff this is not JSON")
-    (tmp / "not_notebook.ipynb").write_text('{"hello": "world"}')
-    submissions = [c.path for c in CHAPTERS] + [student_dir / c.relpath for c in CHAPTERS] + made + [
-        tmp / "not_json.ipynb", tmp / "not_notebook.ipynb"]
-    before = digests(submissions)
-    run = cli("grade", *submissions, "--out", tmp / "grades.csv")
-    return Batch(run, read_csv(tmp / "grades.csv"), before, digests(submissions), tmp, student_dir)
-
-
-def test_grade_batch_finishes_with_exit_code_0(batch):
-    assert batch.run.returncode == 0, batch.run.stderr
-    assert "why points were lost" in batch.run.stdout
-
-
-def test_grades_csv_columns(batch):
-    assert len(batch.rows) == 2 * len(CHAPTERS) + 5
-    assert list(next(iter(batch.rows.values()))) == ["submission", *EXERCISES, "total", "error"]
-
-
-def test_submissions_are_not_modified(batch):
-    assert batch.before == batch.after
-
-
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.relpath.stem)
-def test_solutions_get_full_marks_for_their_exercises(batch, chapter):
-    row = batch.rows[str(chapter.path)]
-    assert row["error"] == ""
-    for name in chapter.exercises:
-        assert int(row[name]) == EXERCISES[name].points
-
-
-def test_untouched_student_editions_get_zero(batch):
-    for chapter in CHAPTERS:
-        row = batch.rows[str(batch.students / chapter.relpath)]
-        assert (row["total"], row["error"]) == ("0", "")
-
-
-def test_faked_check_cannot_pass_a_wrong_function(batch):
-    row = batch.row("faked.ipynb")
-    assert (row["rnn_step_forward"], row["rnn_forward"]) == ("1", "0")
-
-
-def test_missing_function_gets_zero_with_a_reason(batch):
-    row = batch.row("missing.ipynb")
-    assert (row["rnn_step_forward"], row["rnn_forward"], row["error"]) == ("1", "0", "")
-    assert "missing.ipynb, rnn_forward: not defined in the notebook: my_rnn_forward" in batch.run.stdout
-
-
-def test_error_is_reported_and_later_exercises_still_graded(batch):
-    row = batch.row("raises.ipynb")
-    assert row["error"].startswith("cell 2 (raise ValueError(\"boom\")): ValueError: boom")
-    assert (row["rnn_step_forward"], row["rnn_forward"]) == ("1", "1")  # defined after the error
-
-
-@pytest.mark.parametrize("name, reason", [("not_json.ipynb", "not a notebook (not JSON)"),
-                                          ("not_notebook.ipynb", "not a notebook (JSON without")])
-def test_broken_files_get_zero_and_a_reason(batch, name, reason):
-    row = batch.row(name)
-    assert row["total"] == "0" and row["error"].startswith(reason)
-
-
-def test_grade_refuses_to_overwrite_its_output(tmp_path):
-    (tmp_path / "grades.csv").write_text("mine")
-    run = cli("grade", tmp_path / "a.ipynb", "--out", tmp_path / "grades.csv")
-    assert run.returncode == 1 and "--force" in run.stderr
-    assert (tmp_path / "grades.csv").read_text() == "mine"
-
-
-def test_grade_rejects_an_unknown_exercise(tmp_path):
-    run = cli("grade", tmp_path / "a.ipynb", "--out", tmp_path / "g.csv", "--exercises", "rnn_forwrd")
-    assert run.returncode == 1 and "unknown exercise rnn_forwrd" in run.stderr
-
-
-def sleepers(seconds):
-    return [p for p in psutil.process_iter(["cmdline"]) if p.info["cmdline"] == ["sleep", seconds]]
-
-
-def test_endless_loops_time_out_and_leave_no_process_behind(tmp_path):
-    seconds = [str(500_000 + secrets.randbelow(100_000)) for _ in range(3)]  # tags our children
-    spawn = ("import subprocess\n"
-             f"in_group = subprocess.Popen(['sleep', '{seconds[0]}'])\n"
-             f"own_session = subprocess.Popen(['sleep', '{seconds[1]}'], start_new_session=True)\n")
-    hanging_forward = "def my_rnn_forward(x, h0, W_x, W_h, B):\n    while True:\n        pass\n"
-    interruptible = notebook(tmp_path / "loop.ipynb", STEP_FORWARD, spawn + "while True:\n    pass",
-                             hanging_forward)
-    stubborn = notebook(tmp_path / "stubborn.ipynb", STEP_FORWARD,
-                        "import subprocess, time\n"
-                        f"child = subprocess.Popen(['sleep', '{seconds[2]}'], start_new_session=True)\n"
-                        "while True:\n    try:\n        time.sleep(100)\n"
-                        "    except KeyboardInterrupt:\n        pass\n", FORWARD)
-    dies = notebook(tmp_path / "dies.ipynb", STEP_FORWARD, "import os\nos._exit(1)", FORWARD)
-    run = cli("grade", interruptible, stubborn, dies, "--out", tmp_path / "g.csv", "--timeout", 4,
-              "--chapter", "01")  # a hanging function costs one timeout per exercise that calls it
-    assert run.returncode == 0, run.stderr
-    rows = {Path(k).name: v for k, v in read_csv(tmp_path / "g.csv").items()}
-    assert list(rows["dies.ipynb"]) == ["submission", "rnn_step_forward", "rnn_forward", "total", "error"]
-    loop = rows["loop.ipynb"]
-    assert (loop["rnn_step_forward"], loop["rnn_forward"]) == ("1", "0")  # graded after the interrupt
-    assert loop["error"].startswith("cell 2 (import subprocess): timed out after 4 s (interrupted)")
-    assert "rnn_forward: not graded: timed out" in run.stdout
-    assert rows["stubborn.ipynb"]["total"] == "0"
-    assert "ignored the interrupt and was stopped" in rows["stubborn.ipynb"]["error"]
-    assert rows["dies.ipynb"]["error"] == "cell 2 (import os): the kernel died"
-    assert not [p for s in seconds for p in sleepers(s)]

@@ -130,3 +130,27 @@ def test_grad_norm_is_the_norm_of_all_entries_together():
     from rnn_lib.optim import grad_norm
 
     assert grad_norm({"a": np.array([3.0, 0.0]), "b": np.array([[4.0]])}) == 5.0
+
+
+@pytest.mark.parametrize("cls", [SGD, Momentum, AdaGrad, RMSProp, Adam])
+def test_learning_rate_and_its_alias_lr_make_the_same_steps(cls):
+    named, alias, positional = cls(learning_rate=0.05), cls(lr=0.05), cls(0.05)
+    assert run(named, G) == run(alias, G) == run(positional, G)
+    assert named.learning_rate == alias.lr == 0.05
+
+
+def test_lr_attribute_is_the_learning_rate():
+    opt = Adam(learning_rate=0.1)
+    opt.lr = 0.02  # a schedule written against the short name still works
+    assert opt.learning_rate == 0.02
+
+
+def test_a_bad_learning_rate_is_named_as_given():
+    with pytest.raises(ValueError, match="learning_rate must be a positive finite number"):
+        SGD(learning_rate=-1.0)
+    with pytest.raises(ValueError, match="lr must be a positive finite number"):
+        SGD(lr=-1.0)
+
+
+def test_make_optimizer_sets_the_learning_rate():
+    assert make_optimizer("rmsprop", 0.003).learning_rate == 0.003

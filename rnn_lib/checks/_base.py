@@ -8,21 +8,26 @@ the mistake and says how to fix it. Nothing here raises because of the
 reader's code, and every text it produces is the same on every machine
 (formatted numbers only), so notebooks can store check results as outputs.
 
-A new check follows the pattern of `rnn_lib.checks`::
+A new check follows the pattern of `rnn_lib.checks`: it tries every
+problem and gives each its own line, passing or failing, and a failing line
+says how to rebuild its input in one line (``reproduce``)::
 
     @never_raises
     def check_thing(thing):
         report = Report(f"check_thing({function_name(thing)})", planned=2)
         if require_callable(report, thing, "my_thing"):
-            for label, inputs in problems:
-                out = call_and_unpack(report, thing, inputs, ("y", "cache"))
-                if out is None or not compare_outputs(report, label, out, expected,
-                                                      inputs, MISTAKES):
-                    break
+            for label, inputs, again in problems:  # again: "`p = ...`"
+                out = call_and_unpack(report, thing, inputs, ("y", "cache"),
+                                      label=label, reproduce=again)
+                if out is None:
+                    if report.not_implemented:
+                        break  # a stub: nothing more to learn
+                    continue
+                compare_outputs(report, label, out, expected, inputs, MISTAKES,
+                                reproduce=again)
         return report.result()
 """
 import functools
-import html
 import os
 import re
 import traceback
@@ -32,6 +37,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from ..utils.validation import as_float_array, check_finite
+from ._result import CheckResult, Line, Report  # noqa: F401  (re-exported: checks import them from here)
 
 __all__ = [
     "CheckResult",
@@ -42,6 +48,7 @@ __all__ = [
     "compare_outputs",
     "function_name",
     "never_raises",
+    "reminder",
     "require_callable",
     "safe_call",
     "unpack",
@@ -73,101 +80,6 @@ class Mistake(NamedTuple):
     title: str  #: named in the feedback, e.g. "W_h not transposed for dh_prev"
     hint: str  #: how to get it right
     apply: Callable[..., dict]  #: inputs (as keywords) -> {output name: array}
-
-
-class Line(NamedTuple):
-    ok: bool
-    text: str
-    details: tuple = ()
-
-
-class CheckResult:
-    """Outcome of one graded check.
-
-    ``passed`` is True when every test passed; ``str(result)`` is the feedback.
-    ``mistakes`` holds the keys of the classic mistakes recognised, and
-    ``not_implemented`` is True while the exercise is still a stub.
-    """
-
-    def __init__(self, title, lines, mistakes=(), not_implemented=False, planned=0):
-        self.title = title
-        self.lines = tuple(lines)
-        self.planned = max(planned, len(self.lines))  # tests a full run makes
-        self.mistakes = tuple(mistakes)
-        self.not_implemented = bool(not_implemented)
-        self.passed = bool(self.lines) and all(line.ok for line in self.lines)
-
-    def __bool__(self):
-        return self.passed
-
-    @property
-    def summary(self):
-        if self.not_implemented:
-            return "not implemented yet"
-        n_ok = sum(line.ok for line in self.lines)
-        if self.passed:
-            return f"passed ({n_ok} of {self.planned} tests)"
-        not_run = self.planned - len(self.lines)
-        later = f", {not_run} more not run until it passes" if not_run else ""
-        return f"FAILED ({len(self.lines) - n_ok} of {self.planned} tests failed{later})"
-
-    def __str__(self):
-        out = [f"{self.title}: {self.summary}"]
-        for line in self.lines:
-            out.append(f"  {'✓' if line.ok else '✗'} {line.text}")
-            out.extend(f"      {d}" for d in line.details)
-        return "\n".join(out)
-
-    def __repr__(self):
-        return f"<CheckResult {self.title}: {'passed' if self.passed else 'failed'}>"
-
-    def _repr_pretty_(self, printer, cycle):  # IPython's text/plain: the full feedback
-        printer.text(str(self))
-
-    def _repr_html_(self):
-        color = "#2e7d32" if self.passed else "#b26a00" if self.not_implemented else "#c62828"
-        items = []
-        for line in self.lines:
-            mark = '<span style="color:%s">%s</span>' % (
-                ("#2e7d32", "✓") if line.ok else ("#c62828", "✗"))
-            details = "".join(f"<li>{_html(d)}</li>" for d in line.details)
-            sub = f'<ul style="margin:0.1em 0 0.3em 0">{details}</ul>' if details else ""
-            items.append(f"<li>{mark} {_html(line.text)}{sub}</li>")
-        return (
-            f'<div style="border-left:4px solid {color};padding:0.2em 0.8em;margin:0.4em 0">'
-            f'<strong style="color:{color}">{_html(self.title)}: {_html(self.summary)}</strong>'
-            f'<ul style="list-style:none;padding-left:0.4em;margin:0.3em 0">{"".join(items)}</ul>'
-            "</div>"
-        )
-
-
-def _html(text):
-    """Escape `text` and show `code` spans as <code>."""
-    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text, quote=False))
-
-
-class Report:
-    """Collects the feedback lines of one check, then makes its `CheckResult`."""
-
-    def __init__(self, title, planned=0):
-        self.title = title
-        self.planned = planned  # how many tests a full run makes
-        self.lines = []
-        self.mistakes = []  # keys, in the order found
-        self.not_implemented = False
-
-    def ok(self, text):
-        self.lines.append(Line(True, text))
-
-    def fail(self, text, details=()):
-        self.lines.append(Line(False, text, tuple(details)))
-
-    @property
-    def failed(self):
-        return any(not line.ok for line in self.lines)
-
-    def result(self):
-        return CheckResult(self.title, self.lines, self.mistakes, self.not_implemented, self.planned)
 
 
 def function_name(fn):
@@ -272,7 +184,9 @@ def unpack(value, names, fn_name, finite=True):
             if finite:
                 check_finite(arr, name)
         except (TypeError, ValueError) as exc:
-            return None, f"`{fn_name}`: {exc}"
+            order = (f"; are the values in this order: `return {expected}`?"
+                     if n > 1 and isinstance(v, (tuple, list, dict)) else "")
+            return None, f"`{fn_name}`: {exc}{order}"
         except Exception as exc:  # an odd object whose conversion fails in its own way
             return None, f"`{fn_name}`: {name} is not an array ({type(exc).__name__}: {_short(exc)})"
         outputs[name] = arr
@@ -280,10 +194,13 @@ def unpack(value, names, fn_name, finite=True):
 
 
 def call_and_unpack(report, fn, args, names, arg_names=None, kwargs=None, may_change=(),
-                    finite=True):
+                    finite=True, label=None, reproduce=None):
     """Call the reader's `fn` and unpack its outputs; on any failure add a line, return None.
 
-    `kwargs` and `may_change` go to `safe_call`, `finite` to `unpack`.
+    `kwargs` and `may_change` go to `safe_call`, `finite` to `unpack`. With
+    `label`, the failing line starts with the problem's name (and says "the
+    same error" when the previous problem failed with the same message);
+    `reproduce` goes to `Report.fail`.
     """
     call = safe_call(fn, args, arg_names, kwargs, may_change)
     if call.error is None:
@@ -293,7 +210,12 @@ def call_and_unpack(report, fn, args, names, arg_names=None, kwargs=None, may_ch
     else:
         error = call.error
         report.not_implemented |= call.not_implemented
-    report.fail(error)
+    text = error
+    if label is not None:
+        same = error == report.last_error
+        text = f"{label}: {'the same error as above' if same else error}"
+        report.last_error = error
+    report.fail(text, reproduce=reproduce)
     return None
 
 
@@ -345,7 +267,7 @@ def describe(name, actual, expected):
 
 
 def compare_outputs(report, label, actual, expected, inputs=None, mistakes=(), reminders=None,
-                    quiet=False, ok_text=None, strict=False):
+                    quiet=False, ok_text=None, strict=False, reproduce=None):
     """Compare named outputs with their expected values; add a line to `report`.
 
     When some are wrong, each mistake in `mistakes` is applied to `inputs`;
@@ -353,8 +275,10 @@ def compare_outputs(report, label, actual, expected, inputs=None, mistakes=(), r
     back. With `strict`, only when it accounts for every output it changes,
     and not when earlier mistakes explained all of those already. Without a
     match, `reminders` (name -> formula) say how each wrong output is
-    computed. Success adds the line `ok_text` (default: `label`), or none with
-    `quiet`. Returns True when everything matched.
+    computed; each reminder names its output. Success adds the line `ok_text`
+    (default: `label`), or none with `quiet`. A failing line ends with
+    `reproduce` (how to rebuild the inputs, see `Report.fail`). Returns True
+    when everything matched.
     """
     wrong = [n for n in expected if not close(actual[n], expected[n])]
     if not wrong:
@@ -377,6 +301,18 @@ def compare_outputs(report, label, actual, expected, inputs=None, mistakes=(), r
         details.append(f"Looks like: {mistake.title}. {mistake.hint}")
     for n in wrong:
         if n not in explained and reminders and n in reminders:
-            details.append(f"Reminder: {reminders[n]}")
-    report.fail(f"{label}: {', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} wrong", details)
+            details.append(reminder(n, reminders[n]))
+    report.fail(f"{label}: {', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} wrong", details,
+                reproduce)
     return False
+
+
+def reminder(name, text):
+    """The line reminding how output `name` is computed; it always names the output.
+
+    A formula for the output names it already (``"`dx = da @ W_x.T`"``);
+    any other text gets the name in front.
+    """
+    if re.match(rf"`{re.escape(name)}\b", text):
+        return f"Reminder: {text}"
+    return f"Reminder for {name}: {text}"

@@ -16,23 +16,28 @@ SEQ_GRADS = ("dx", "dh0", "dW_x", "dW_h", "dB")
 
 
 def _bptt_variant(x, h0, W_x, W_h, B, dh, dtanh=lambda h, a: 1 - h**2, transpose_W_h=True,
-                  carry=True, all_upstream=True, dW_h_states="prev"):
-    """BPTT step by step, keeping every intermediate a mistake may need."""
+                  carry=True, all_upstream=True, dW_h_states="prev", dtanh_of_prev=False):
+    """BPTT step by step, keeping every intermediate a mistake may need.
+
+    Lists are indexed from 0: entry i belongs to step t = i + 1 of the math.
+    """
     T = x.shape[1]
     a, h, h_prev = [], [], h0
     for t in range(T):
         a.append(x[:, t] @ W_x + h_prev @ W_h + B)
         h_prev = np.tanh(a[-1])
         h.append(h_prev)
+    before = [h0] + h[:-1]  # the state each step reads
     W_back = W_h.T if transpose_W_h else W_h
     da, dh_total, g = [None] * T, [None] * T, np.zeros_like(h0)
     for t in reversed(range(T)):
         upstream = dh[:, t] if all_upstream or t == T - 1 else np.zeros_like(g)
         dh_total[t] = upstream + g if carry else upstream
-        da[t] = dh_total[t] * dtanh(h[t], a[t])
+        state = before[t] if dtanh_of_prev else h[t]
+        da[t] = dh_total[t] * dtanh(state, a[t])
         g = da[t] @ W_back
-    states = [h0] + h[:-1] if dW_h_states == "prev" else h
-    return SimpleNamespace(x=x, W_x=W_x, da=da, states=states, dh_total=dh_total, dh0=g)
+    states = {"prev": before, "new": h, "wrapped": [h[-1]] + h[:-1]}[dW_h_states]
+    return SimpleNamespace(x=x, W_x=W_x, da=da, states=states, dh_total=dh_total, dh0=g, dh=dh)
 
 
 def _grads(v, steps=None):
@@ -86,6 +91,11 @@ _BACKWARD_SHARED = [
     _bptt_mistake("dB-wrong-axis", "dB summed over the wrong axis",
                   "Sum over the batch (axis 0): `dB = da.sum(axis=0)`, shape (H,).",
                   post=lambda o, v: dict(o, dB=sum(d.sum(axis=1) for d in v.da))),
+    _bptt_mistake("tanh-derivative-of-previous-state",
+                  "tanh derivative taken of the state before the step (`1 - h_prev**2`)",
+                  "The tanh that step t goes back through made h_t, so multiply by "
+                  "`1 - h_t**2` with h_t the step's own output, not its input h_{t-1}.",
+                  dtanh_of_prev=True),
     _bptt_mistake("batch-mean", "gradients divided by the batch size",
                   "The upstream gradient already carries any 1/N of the loss: sum over the "
                   "batch, don't average.",
@@ -94,23 +104,41 @@ _BACKWARD_SHARED = [
 STEP_BACKWARD_MISTAKES = [one_step(m, STEP_GRADS) for m in _BACKWARD_SHARED]
 BACKWARD_MISTAKES = _BACKWARD_SHARED + [
     _bptt_mistake("gradient-from-next-step-not-added", "the gradient from step t+1 not added",
-                  "dL/dh_t has two parts: `dh[:, t]` from above plus `da_{t+1} @ W_h.T` from the "
+                  "dL/dh_t has two parts: `dh[:, t-1]` from above plus `da_{t+1} @ W_h.T` from the "
                   "next step. Carry the second one backward and add it.", carry=False),
     _bptt_mistake("last-step-gradient-only", "only the last step's gradient used",
-                  "Every h_t receives `dh[:, t]` from above: add it at every step, not only at t = T-1.",
+                  "Every h_t receives `dh[:, t-1]` from above: add it at every step, not only at t = T.",
                   all_upstream=False),
     _bptt_mistake("weights-not-accumulated", "weight gradients not accumulated over time",
                   "W_x, W_h and B are shared by all steps: add every step's part, "
-                  "e.g. `dW_x += x[:, t].T @ da_t`.", steps=lambda T: [0]),
+                  "e.g. `dW_x += x[:, t-1].T @ da_t`.", steps=lambda T: [0]),
     _bptt_mistake("weights-not-accumulated", "weight gradients not accumulated over time",
                   "W_x, W_h and B are shared by all steps: add every step's part, "
-                  "e.g. `dW_x += x[:, t].T @ da_t`.", steps=lambda T: [T - 1]),
+                  "e.g. `dW_x += x[:, t-1].T @ da_t`.", steps=lambda T: [T - 1]),
     _bptt_mistake("time-axis", "time axis in the wrong place",
-                  "dx must be (N, T, D), batch first: fill `dx[:, t]` (or stack with `axis=1`).",
+                  "dx must be (N, T, D), batch first: fill `dx[:, t-1]` (or stack with `axis=1`).",
                   post=lambda o, v: dict(o, dx=o["dx"].transpose(1, 0, 2))),
     _bptt_mistake("dh0-one-step-late", "dh0 is the gradient of h_1, not of h0",
-                  "After the loop, dh0 is what the first step sends back: `da_0 @ W_h.T`.",
+                  "After the loop, dh0 is what step 1 sends back: `da_1 @ W_h.T`.",
                   post=lambda o, v: dict(o, dh0=v.dh_total[0])),
+    _bptt_mistake("h-prev-wraps-around",
+                  "the state before step 1 taken as `h[:, -1]` (the last state) instead of h0",
+                  "Python's index -1 wraps around: `h[:, t-2]` at t = 1 is h_T. Step 1 reads "
+                  "the initial state: `h_prev = h0 if t == 1 else h[:, t-2]`.",
+                  dW_h_states="wrapped"),
+    _bptt_mistake("dh0-with-wrapped-upstream",
+                  "dh0 has `dh[:, -1]` added (the last step's upstream gradient)",
+                  "An index that wraps around: h0 gets no upstream gradient from the layers "
+                  "above, so dh0 is only what step 1 sends back, `da_1 @ W_h.T`.",
+                  post=lambda o, v: dict(o, dh0=v.dh0 + v.dh[:, -1])),
+    _bptt_mistake("loop-skips-first-step", "the loop stops before step 1",
+                  "Go back through every step, down to step 1: `range(T, 0, -1)` over the "
+                  "steps, or `reversed(range(T))` over the indices. `range(T - 1, 0, -1)` "
+                  "misses one.",
+                  steps=lambda T: range(1, T),
+                  post=lambda o, v: dict(o, dh0=v.dh_total[0] - v.dh[:, 0],
+                                         dx=np.concatenate([0 * o["dx"][:, :1], o["dx"][:, 1:]],
+                                                           axis=1))),
 ]
 
 STEP_BACKWARD_REMINDERS = {
@@ -120,11 +148,12 @@ STEP_BACKWARD_REMINDERS = {
     "dW_h": "`dW_h = h_prev.T @ da`.",
     "dB": "`dB = da.sum(axis=0)`.",
 }
+# Steps t = 1..T as in the book: x_t is x[:, t-1], h_t is h[:, t-1], h_0 is h0.
 BACKWARD_REMINDERS = {
-    "dx": "`dx[:, t] = da_t @ W_x.T`, with `da_t = (dh[:, t] + g) * (1 - h[:, t]**2)` and g "
+    "dx": "`dx[:, t-1] = da_t @ W_x.T`, with `da_t = (dh[:, t-1] + g) * (1 - h_t**2)` and g "
           "the gradient coming back from step t+1.",
-    "dh0": "the gradient the first step sends back, `da_0 @ W_h.T`.",
-    "dW_x": "the sum over t of `x[:, t].T @ da_t`.",
-    "dW_h": "the sum over t of `h_prev.T @ da_t`, where h_prev is h[:, t-1] (h0 for t = 0).",
-    "dB": "the sum over t of `da_t.sum(axis=0)`.",
+    "dh0": "dh0 is the gradient step 1 sends back, `da_1 @ W_h.T`.",
+    "dW_x": "dW_x is the sum over t of `x_t.T @ da_t`, with x_t = `x[:, t-1]`.",
+    "dW_h": "dW_h is the sum over t of `h_{t-1}.T @ da_t`, where h_{t-1} is `h[:, t-2]` (h0 for t = 1).",
+    "dB": "dB is the sum over t of `da_t.sum(axis=0)`.",
 }

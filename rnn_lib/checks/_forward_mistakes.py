@@ -12,15 +12,22 @@ from ._base import Mistake
 
 
 def _forward_variant(x, h0, W_x, W_h, B, act=np.tanh, transpose_W_h=False, bias=True,
-                     recurrent=True, carry=True):
+                     recurrent=True, carry=True, bias_outside=False, zero_start=False,
+                     first_input=False):
     W = W_h.T if transpose_W_h else W_h
-    h_prev, hs = h0, []
+    start = np.zeros_like(h0) if zero_start else h0
+    h_prev, hs = start, []
     for t in range(x.shape[1]):
-        h_in = h_prev if carry else h0
-        a_t = x[:, t] @ W_x + (h_in @ W if recurrent else 0) + (B if bias else 0)
-        h_prev = act(a_t)
+        h_in = h_prev if carry else start
+        x_t = x[:, 0] if first_input else x[:, t]
+        a_t = x_t @ W_x + (h_in @ W if recurrent else 0) + (B if bias and not bias_outside else 0)
+        h_prev = act(a_t) + (B if bias_outside else 0)
         hs.append(h_prev)
     return np.stack(hs, axis=1)  # (N, T, H)
+
+
+def _sigmoid(a):
+    return 1 / (1 + np.exp(-a))
 
 
 def _forward_mistake(key, title, hint, post=None, **switches):
@@ -55,6 +62,13 @@ _FORWARD_SHARED = [
     _forward_mistake("recurrent-term-missing", "recurrent term `h_prev @ W_h` missing",
                      "Every step adds the previous state: `a = x_t @ W_x + h_prev @ W_h + B`.",
                      recurrent=False),
+    _forward_mistake("bias-outside-tanh", "bias B added after the tanh",
+                     "B belongs inside: `h = np.tanh(x_t @ W_x + h_prev @ W_h + B)`.",
+                     bias_outside=True),
+    _forward_mistake("sigmoid-not-tanh", "sigmoid used instead of tanh",
+                     "The simple RNN squashes with `np.tanh`, into (-1, 1); the sigmoid "
+                     "(into (0, 1)) is for the gates of later chapters.",
+                     act=_sigmoid),
 ]
 STEP_FORWARD_MISTAKES = [one_step(m, ("h_next",)) for m in _FORWARD_SHARED]
 FORWARD_MISTAKES = _FORWARD_SHARED + [
@@ -69,8 +83,21 @@ FORWARD_MISTAKES = _FORWARD_SHARED + [
     _forward_mistake("states-shifted", "states stored one step late (h[:, t] holds h_{t-1})",
                      "Store the state after step t, `h[:, t] = h_t`, not the one before it.",
                      post=lambda h, h0: np.concatenate([h0[:, None], h[:, :-1]], axis=1)),
+    _forward_mistake("initial-state-included", "initial state h0 included in the returned states",
+                     "h holds the T states after the steps, h_1 .. h_T, shape (N, T, H); "
+                     "h0 is an input, not part of h.",
+                     post=lambda h, h0: np.concatenate([h0[:, None], h], axis=1)),
+    _forward_mistake("h0-ignored", "h0 ignored: the first step starts from zeros",
+                     "Start from the given state, `h_prev = h0`, not from `np.zeros`; "
+                     "h0 is zero in the worked example, not in general.",
+                     zero_start=True),
+    _forward_mistake("same-input-every-step", "the first input x_1 read at every step",
+                     "Step t reads its own input, `x[:, t-1]` in code (`x[:, t]` in a loop "
+                     "`for t in range(T)`).",
+                     first_input=True),
 ]
 
 STEP_FORWARD_REMINDERS = {"h_next": "`h_next = np.tanh(x @ W_x + h_prev @ W_h + B)`, shape (N, H)."}
-FORWARD_REMINDERS = {"h": "for t in range(T): `h_t = np.tanh(x[:, t] @ W_x + h_prev @ W_h + B)`, "
+FORWARD_REMINDERS = {"h": "start with `h_prev = h0`; for t in range(T): "
+                          "`h_t = np.tanh(x[:, t] @ W_x + h_prev @ W_h + B)`, "
                           "`h[:, t] = h_t`, `h_prev = h_t`; h has shape (N, T, H)."}

@@ -17,7 +17,8 @@ ADAM_DEFAULTS = dict(learning_rate=0.001, beta1=0.9, beta2=0.999, eps=1e-8)
 
 # ---------------------------------------------------------------- softmax cross-entropy
 def _cross_entropy_variant(logits, y, *, shift=True, lse_shift=True, log_of_p=False, axis=1,
-                           reduce="mean", loss_sign=-1, onehot=True, divide=True, grad_sign=1):
+                           reduce="mean", loss_sign=-1, onehot=True, divide=True, grad_sign=1,
+                           global_shift=False, log_eps=0.0):
     """``{"loss", "dlogits"}`` of a softmax cross-entropy written with the given slips.
 
     `shift` is the max-shift of the softmax, `lse_shift` that of the log-sum-exp
@@ -30,12 +31,14 @@ def _cross_entropy_variant(logits, y, *, shift=True, lse_shift=True, log_of_p=Fa
     Y[rows, y] = 1.0
     with np.errstate(all="ignore"):
         m = z.max(axis=axis, keepdims=True) if shift else 0.0
+        if global_shift:  # one number for the whole batch
+            m = z.max()
         e = np.exp(z - m)
         p = e / e.sum(axis=axis, keepdims=True)  # (N, C)
         if not shift:  # the naive loss: log of the naive probabilities
             log_p = np.log(p)
         elif log_of_p:
-            log_p = np.log(p)
+            log_p = np.log(p + log_eps)
         else:
             m2 = m if lse_shift else 0.0
             log_p = (z - m2) - np.log(np.exp(z - m2).sum(axis=axis, keepdims=True))
@@ -96,12 +99,33 @@ CE_OVERFLOW_MISTAKES = [
 ] + CE_MISTAKES
 """For logits of 1000 and more: the overflow mistakes first."""
 
+CE_GLOBAL_SHIFT_MISTAKES = [
+    _ce_mistake("global-max-shift",
+                "scores shifted by the largest score of the whole batch, not of each row",
+                "Each row needs its own shift, `z.max(axis=1, keepdims=True)`: with one number "
+                "for the batch, a row far below the largest score underflows to exp(...) = 0 "
+                "and log 0 = -inf.", global_shift=True),
+] + CE_OVERFLOW_MISTAKES
+"""For rows whose maxima are far apart (1000 and -1000)."""
+
 CE_UNDERFLOW_MISTAKES = [
     _ce_mistake("log-of-softmax",
                 "log taken of the probability, which underflows to 0 (and log 0 = -inf)",
                 "Compute log p directly with the shift, "
                 "`log_p = (z - m) - np.log(np.exp(z - m).sum(axis=1, keepdims=True))`, "
                 "instead of `np.log(softmax(z))`.", log_of_p=True),
+    _ce_mistake("log-of-softmax-plus-eps",
+                "log taken of the probability plus a small eps, log(p + eps)",
+                "The eps hides the underflow but gives the wrong loss (log(1e-12) is about "
+                "-27.6, the true log-probability here about -800): compute log p directly, "
+                "`log_p = (z - m) - np.log(np.exp(z - m).sum(axis=1, keepdims=True))`.",
+                log_of_p=True, log_eps=1e-12),
+    _ce_mistake("log-of-softmax-plus-eps", "log taken of the probability plus a small eps",
+                "Compute log p directly with the shift, without an eps.",
+                log_of_p=True, log_eps=1e-10),
+    _ce_mistake("log-of-softmax-plus-eps", "log taken of the probability plus a small eps",
+                "Compute log p directly with the shift, without an eps.",
+                log_of_p=True, log_eps=1e-8),
 ] + CE_MISTAKES
 """For a correct class far below the others (probability below 1e-300)."""
 
@@ -114,7 +138,7 @@ CE_REMINDERS = {
 # ---------------------------------------------------------------- Adam
 def _adam_variant(grads, learning_rate, beta1, beta2, eps, *, bias_correction=True, t_offset=0,
                   eps_inside=False, swap_betas=False, sign=-1, square=True, sqrt=True,
-                  keep_state=True):
+                  keep_state=True, store_hat=False, keep_t=True):
     """The change of w at each step of an Adam written with the given slips.
 
     Adam's state (m, v and t) depends on the gradients only, so the change of
@@ -130,21 +154,34 @@ def _adam_variant(grads, learning_rate, beta1, beta2, eps, *, bias_correction=Tr
             if not keep_state:  # every call starts afresh
                 m = v = np.zeros_like(g)
                 t = 0
-            t += 1
+            t = t + 1 if keep_t or t == 0 else 1
             m = beta1 * m + (1 - beta1) * g
             v = beta2 * v + (1 - beta2) * (g * g if square else g)
             tc = t + t_offset
             m_hat, v_hat = (m / (1 - beta1**tc), v / (1 - beta2**tc)) if bias_correction else (m, v)
             denom = np.sqrt(v_hat + eps) if eps_inside else (np.sqrt(v_hat) if sqrt else v_hat) + eps
             changes.append(sign * learning_rate * m_hat / denom)
+            if store_hat:  # the corrected means written back into the state
+                m, v = m_hat, v_hat
     return changes
 
 
-def _adam_mistake(key, title, hint, ignore=(), **switches):
-    """A mistake of an Adam step; `ignore` names arguments replaced by their defaults."""
-    def apply(w, grads, step, learning_rate, beta1, beta2, eps):
+def _adam_mistake(key, title, hint, ignore=(), t_outside=False, first_step_only=False,
+                  **switches):
+    """A mistake of an Adam step; `ignore` names arguments replaced by their defaults.
+
+    With `t_outside`, the step count lives outside `state` (a global, say) and
+    goes on from the `steps_before` the check made on earlier problems.
+    """
+    def apply(w, grads, step, learning_rate, beta1, beta2, eps, steps_before=0):
         settings = dict(learning_rate=learning_rate, beta1=beta1, beta2=beta2, eps=eps)
         settings.update({k: ADAM_DEFAULTS[k] for k in ignore})
+        if first_step_only and step > 0:  # such code fails at the first step already
+            return {}
+        if t_outside:
+            if not steps_before:
+                return {}
+            switches["t_offset"] = steps_before
         with np.errstate(all="ignore"):
             return {"w": w + _adam_variant(grads, **settings, **switches)[step]}
     return Mistake(key, title, hint, apply)
@@ -157,7 +194,7 @@ ADAM_MISTAKES = [
                   bias_correction=False),
     _adam_mistake("step-count-from-0", "bias correction with t = 0 at the first step (division by 0)",
                   "Count the steps from 1: increase t *before* the bias correction, so the first "
-                  "step has t = 1.", t_offset=-1),
+                  "step has t = 1.", t_offset=-1, first_step_only=True),
     _adam_mistake("step-count-one-ahead", "bias correction with t = 2 at the first step",
                   "t is the number of steps taken, this one included: 1 at the first step. Start it "
                   "at 0 and increase it once per step, before the bias correction.", t_offset=1),
@@ -177,6 +214,16 @@ ADAM_MISTAKES = [
     _adam_mistake("state-not-kept", "state not kept from one step to the next",
                   "Store m, v and t in the `state` dict (e.g. `state['m'] = m`), so the next call "
                   "continues from them; create them only when `state` is empty.", keep_state=False),
+    _adam_mistake("bias-corrected-moments-stored",
+                  "the bias-corrected m_hat and v_hat stored back into the state",
+                  "Keep the running means m and v in `state`; m_hat and v_hat are computed "
+                  "from them at each step and never stored.", store_hat=True),
+    _adam_mistake("step-count-outside-state",
+                  "the step count kept outside `state` (it went on from an earlier problem)",
+                  "Keep t in `state` with m and v: every parameter, and every new `state`, "
+                  "starts at t = 0.", t_outside=True),
+    _adam_mistake("step-count-not-kept", "the step count not kept: t = 1 at every step",
+                  "Store t in `state` and increase it by one at every step.", keep_t=False),
     _adam_mistake("learning-rate-ignored", "the argument learning_rate not used (0.001 instead)",
                   "Use the `learning_rate` your function receives, not a number of your own.",
                   ignore=("learning_rate",)),

@@ -1,8 +1,34 @@
-"""Graded checks of chapter 2: backpropagation through time, one step and a whole sequence."""
+"""Graded checks of chapter 2: backpropagation through time, one step and a whole sequence.
+
+Every problem a check tries gets its own line, passing or failing: the fixed
+example, the chapter's worked example, the fixed example again with an
+upstream gradient a hundred times larger (gradients as large as early in
+training, so that clipping inside the backward pass shows), and small random
+problems checked against centered differences. A failing line says how to
+rebuild its inputs.
+
+When the gradients are wrong, the check first asks whether the reader's
+forward pass kept its cache intact (a forward pass that writes into arrays it
+has cached gives right states and a stale cache, and then even a right
+backward pass returns wrong gradients); only then does it compare with the
+catalogued mistakes of the backward pass.
+"""
 import numpy as np
 
 from ..nn.rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
-from ._base import Exercise, Report, call_and_unpack, compare_outputs, function_name, never_raises, require_callable
+from . import problems as _problems
+from ._base import (
+    Exercise,
+    Mistake,
+    Report,
+    call_and_unpack,
+    close,
+    compare_outputs,
+    function_name,
+    never_raises,
+    require_callable,
+    safe_call,
+)
 from ._bptt_mistakes import (
     BACKWARD_MISTAKES,
     BACKWARD_REMINDERS,
@@ -12,6 +38,7 @@ from ._bptt_mistakes import (
     STEP_GRADS,
 )
 from .problems import (
+    RANDOM_SIZES,
     SEQ_ARGS,
     STEP_ARGS,
     compare_with_numerical,
@@ -21,46 +48,251 @@ from .problems import (
     step_problem,
 )
 
+LARGE = 100.0  # the factor of the large-gradient problem's upstream gradient
+
+STALE_CACHE = Mistake(
+    "forward-overwrites-cache", "the forward pass overwrites arrays it has cached",
+    "Your backward pass may well be right: it reads a cache whose states were changed after "
+    "they were stored, so fix the forward pass. Make a new array at every step "
+    "(`h_t = np.tanh(a_t)`) instead of writing into one that is already cached "
+    "(`h_t[:] = ...`, `np.tanh(a, out=h_t)`, `h_t += ...`), and keep no buffer from one call "
+    "to the next.", None)
+CLIPPED = Mistake(
+    "gradient-clipped-in-backward", "the gradients clipped or rescaled inside the backward pass",
+    "The backward pass returns the exact gradient, however large. Clipping is a step of "
+    "training, applied to all the parameters' gradients together after the backward pass "
+    "(chapter 3).", None)
+
+
+def _worked_call():
+    """The call that builds the worked example (its function's name in `problems`)."""
+    return "worked_example()" if hasattr(_problems, "worked_example") else "seed_problem()"
+
+
+def _backward_problems(seed_offset):
+    """(kind, label, problem, call that builds it) for every problem a backward check tries."""
+    out, n_random = [], 0
+    for label, p in rnn_problems(seed_offset):
+        if label.startswith("random"):
+            size = ", ".join(map(str, RANDOM_SIZES[n_random]))
+            out.append(("random", label, p, f"random_problem({size}, seed={seed_offset + n_random})"))
+            n_random += 1
+        elif label.startswith("fixed"):
+            out.append(("fixed", label, p, "fixed_problem()"))
+            out.append(("large", "fixed example with a large upstream gradient",
+                        dict(p, dh=p["dh"] * LARGE), "fixed_problem()"))
+        else:
+            out.append(("worked", label, p, _worked_call()))
+    kinds = {"fixed": 0, "worked": 1, "large": 2, "random": 3}
+    return sorted(out, key=lambda item: kinds[item[0]])
+
+
+def _reproduce(kind, call, t, forward, backward, step):
+    """One line that rebuilds a problem and runs the reader's two functions on it."""
+    names = call.split("(")[0] + (", step_problem" if step else "")
+    build = f"step_problem({call}, t={t})" if step else call
+    up = "dh_next" if step else "dh"
+    scale = f'; p["{up}"] = {LARGE:.0f} * p["{up}"]' if kind == "large" else ""
+    args = ", ".join(f'p["{k}"]' for k in (STEP_ARGS if step else SEQ_ARGS))
+    out = "h_next" if step else "h"
+    return (f"Reproduce: `from rnn_lib.checks.problems import {names}; p = {build}{scale}`, "
+            f"then `{out}, cache = {function_name(forward)}({args})` and "
+            f"`{function_name(backward)}(p[\"{up}\"], cache)`")
+
+
+def _leaves(obj, path=(), depth=0):
+    """(path, array) for every NumPy array inside a cache of any format."""
+    if isinstance(obj, np.ndarray):
+        yield path, obj
+        return
+    if depth > 6:
+        return
+    if isinstance(obj, dict):
+        items = obj.items()
+    elif isinstance(obj, (tuple, list)):
+        items = enumerate(obj)
+    elif hasattr(obj, "__dict__") and not callable(obj):
+        items = vars(obj).items()
+    else:
+        return
+    for key, value in items:
+        yield from _leaves(value, path + (key,), depth + 1)
+
+
+def _early_part(cache, path, a, T):
+    """The part of cached array `a` at `path` that belongs to steps before the last (or None)."""
+    if a.ndim == 3 and a.shape[1] == T:  # batch first, (N, T, ...)
+        return a[:, :-1]
+    if a.ndim == 3 and a.shape[0] == T:  # time first
+        return a[:-1]
+    node = cache
+    for key in path[:-1]:  # a list of per-step caches: entries of steps before the last
+        if isinstance(node, (tuple, list)) and len(node) == T and isinstance(key, int) \
+                and not isinstance(node[0], np.ndarray):
+            return a if key < T - 1 else None
+        node = node[key] if isinstance(node, (dict, tuple, list)) else vars(node)[key]
+    return None
+
+
+def _cache_of(forward, args, arg_names):
+    call = safe_call(forward, args, arg_names)
+    value = call.value
+    if call.error is not None or not isinstance(value, (tuple, list)) or len(value) != 2:
+        return None
+    return value[1]
+
+
+def _stale_cache(forward, p, step):
+    """How the reader's forward pass changes what it cached, or None if it does not."""
+    arg_names = STEP_ARGS if step else SEQ_ARGS
+    inputs = step_problem(p) if step else p
+    args = [inputs[k] for k in arg_names]
+    f_name = function_name(forward)
+    cache = _cache_of(forward, args, arg_names)
+    if cache is None:
+        return None
+    kept = {path: a.copy() for path, a in _leaves(cache)}
+    other = [a * 0.5 + 0.1 if k in ("x", "h0", "h_prev") else a for k, a in zip(arg_names, args)]
+    _cache_of(forward, other, arg_names)  # a second call, on other inputs
+    if any(not np.array_equal(a, kept[path], equal_nan=True)
+           for path, a in _leaves(cache) if path in kept and a.shape == kept[path].shape):
+        return (f"`{f_name}` reuses arrays from one call to the next: a second call, on other "
+                "inputs, changed the cache that the first call had returned.")
+    if step:
+        return None
+    T = args[0].shape[1]
+    changed_x = args[0].copy()
+    changed_x[:, -1] += 0.5  # only the last step's input changes
+    first = _cache_of(forward, args, arg_names)
+    second = _cache_of(forward, [changed_x] + args[1:], arg_names)
+    if first is None or second is None:
+        return None
+    again = dict(_leaves(second))
+    for path, a in _leaves(first):
+        b = again.get(path)
+        if b is None or a.shape != b.shape:
+            continue
+        early = _early_part(first, path, a, T)
+        if early is not None and not np.array_equal(early, _early_part(second, path, b, T),
+                                                    equal_nan=True):
+            return (f"`{f_name}` changes what it cached for the earlier steps while it runs the "
+                    "later ones: changing only the last step's input changed the cache of the "
+                    "steps before it.")
+    return None
+
+
+def _clipped(grads, want, names):
+    """Detail lines when the answer is the right gradient clipped or scaled down, else None."""
+    wrong = [n for n in names if not close(grads[n], want[n])]
+    if not wrong or any(grads[n].shape != want[n].shape for n in names):
+        return None
+    got = np.concatenate([grads[n].ravel() for n in wrong])
+    right = np.concatenate([want[n].ravel() for n in wrong])
+    c = float(got @ right / (right @ right)) if right @ right > 0 else 0.0
+    if 0 < c < 1 and all(close(grads[n], c * want[n]) for n in wrong):
+        return f"every wrong gradient is the right one times {c:.3g}"
+    k = float(np.max(np.abs(got)))
+    if k > 0 and all(close(grads[n], np.clip(want[n], -k, k)) for n in wrong):
+        return f"the wrong gradients are the right ones with every entry clipped to ±{k:.3g}"
+    return None
+
+
+def _add_details(report, before, details):
+    """Append `details` to the failing line the last problem added, if it added one."""
+    if len(report.lines) > before and not report.lines[-1].ok:
+        line = report.lines[-1]
+        report.lines[-1] = line._replace(details=line.details + tuple(details))
+
 
 def _check_backward(report, backward, forward, problems, step):
     """The loop shared by both backward checks; `step` says which of the two it is."""
     names = STEP_GRADS if step else SEQ_GRADS
+    arg_names = STEP_ARGS if step else SEQ_ARGS
+    lib_forward, lib_backward = ((rnn_step_forward, rnn_step_backward) if step
+                                 else (rnn_forward, rnn_backward))
     f_name = function_name(forward)
-    for label, p in problems:
-        if report.failed:
-            break
-        seed = label == "seed example"
-        inputs = step_problem(p, t=p["x"].shape[1] - 1 if seed else 0) if step else p
-        arg_names = STEP_ARGS if step else SEQ_ARGS
+    stale = []  # the forward pass's diagnosis, made once, at the first wrong gradient
+    for kind, label, p, call in problems:
+        before = len(report.lines)
+        worked = kind == "worked"
+        t = p["x"].shape[1] - 1 if worked else 0  # the step a step check tries (code index)
+        inputs = step_problem(p, t=t) if step else p
         args = [inputs[k] for k in arg_names]
-        dh = inputs["dh_next"] if step else p["dh"]
-        label = f"{label} ({sizes_text(inputs)}{', loss = sum of the last state' if seed else ''})"
-        fwd = call_and_unpack(report, forward, args, ("h_next" if step else "h", "cache"), arg_names)
+        dh = inputs["dh_next"] if step else inputs["dh"]
+        label = f"{label} ({sizes_text(inputs)}{', loss = sum of the last state' if worked else ''})"
+        reproduce = [_reproduce(kind, call, t, forward, backward, step)]
+        fwd = call_and_unpack(report, forward, args, ("h_next" if step else "h", "cache"),
+                              arg_names)
         if fwd is None:
-            return
-        lib_forward, lib_backward = (rnn_step_forward, rnn_step_backward) if step else (
-            rnn_forward, rnn_backward)
+            if report.not_implemented:  # a stub: one line says it all
+                return
+            _add_details(report, before, reproduce)
+            continue
         h, cache = lib_forward(*args)
         h_got = fwd["h_next" if step else "h"]
         if not (h_got.shape == h.shape and np.allclose(h_got, h, rtol=1e-5, atol=1e-7)):
             check = "check_rnn_step_forward" if step else "check_rnn_forward"
-            report.fail(f"`{f_name}` gives wrong hidden states on the {label}; the backward check "
-                        f"needs a correct forward pass: make `{check}({f_name})` pass first.")
-            return
+            report.fail(f"{label}: `{f_name}` gives wrong hidden states; the backward check "
+                        f"needs a correct forward pass: make `{check}({f_name})` pass first.",
+                        reproduce)
+            continue
         grads = call_and_unpack(report, backward, [dh, fwd["cache"]], names,
                                 ("dh_next" if step else "dh", "cache"))
         if grads is None:
-            return
-        if not label.startswith("random"):
+            if report.not_implemented:
+                return
+            _add_details(report, before, reproduce)
+            continue
+        if kind == "random":
+            want = numerical_grads_by_name(lib_forward, args, dh, names)
+            right = compare_with_numerical(Report(""), label, grads, want)
+        else:
             want = dict(zip(names, lib_backward(dh, cache)))
+            right = all(close(grads[n], want[n]) for n in names)
+        if right:
+            report.ok(f"{label}: all five gradients "
+                      + ("match centered differences" if kind == "random" else "right"))
+            continue
+        if not stale:
+            stale.append(_stale_cache(forward, problems[0][2], step))
+        if stale[0]:
+            wrong = [n for n in names if grads[n].shape != want[n].shape
+                     or not close(grads[n], want[n])]
+            seen = STALE_CACHE.key in report.mistakes
+            if not seen:
+                report.mistakes.append(STALE_CACHE.key)
+            report.fail(f"{label}: {', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} wrong",
+                        [f"Looks like: {STALE_CACHE.title}" + (
+                            " (see above)." if seen else f". {stale[0]} {STALE_CACHE.hint}")]
+                        + reproduce)
+            continue
+        if kind == "random":
+            compare_with_numerical(report, label, grads, want)
+        else:
+            found = len(report.mistakes)
             compare_outputs(report, label, grads, want, inputs,
                             STEP_BACKWARD_MISTAKES if step else BACKWARD_MISTAKES,
-                            STEP_BACKWARD_REMINDERS if step else BACKWARD_REMINDERS,
-                            ok_text=f"{label}: all five gradients right")
-        else:
-            numeric = numerical_grads_by_name(lib_forward, args, dh, names)
-            if compare_with_numerical(report, label, grads, numeric):
-                report.ok(f"{label}: all five gradients match centered differences")
+                            STEP_BACKWARD_REMINDERS if step else BACKWARD_REMINDERS)
+            how = _clipped(grads, want, names) if len(report.mistakes) == found else None
+            if how:
+                seen = CLIPPED.key in report.mistakes
+                if not seen:
+                    report.mistakes.append(CLIPPED.key)
+                line = report.lines[-1]  # drop the reminders: the cause is known
+                report.lines[-1] = line._replace(details=tuple(
+                    d for d in line.details if not d.startswith("Reminder")) + (
+                    f"Looks like: {CLIPPED.title}" + (
+                        " (see above)." if seen else f": {how}. {CLIPPED.hint}"),))
+        _add_details(report, before, reproduce)
+    # A forward pass whose cache a later call overwrites can still pass every problem above
+    # (each backward call directly follows its forward call) and break any real use.
+    if STALE_CACHE.key not in report.mistakes and all(line.ok for line in report.lines):
+        how = stale[0] if stale else _stale_cache(forward, problems[0][2], step)
+        if how:
+            report.mistakes.append(STALE_CACHE.key)
+            report.fail(f"the cache of `{f_name}`: the gradients above are right, but a later "
+                        "call changes what an earlier one cached",
+                        [f"Looks like: {STALE_CACHE.title}. {how} {STALE_CACHE.hint}"])
 
 
 @never_raises
@@ -79,7 +311,7 @@ def check_rnn_step_backward(step_backward, step_forward):
     -------
     CheckResult
     """
-    problems = rnn_problems(10)
+    problems = _backward_problems(10)
     report = Report(f"check_rnn_step_backward({function_name(step_backward)}, "
                     f"{function_name(step_forward)})", len(problems))
     if (require_callable(report, step_backward, "my_rnn_step_backward")
@@ -104,7 +336,7 @@ def check_rnn_backward(backward, forward):
     -------
     CheckResult
     """
-    problems = rnn_problems(20)
+    problems = _backward_problems(20)
     report = Report(f"check_rnn_backward({function_name(backward)}, {function_name(forward)})",
                     len(problems))
     if (require_callable(report, backward, "my_rnn_backward")

@@ -1,12 +1,16 @@
 """The command line: ``student`` writes the student editions, ``grade`` grades submissions."""
 import argparse
 import csv
+import os
 import sys
+import time
 from pathlib import Path
 
 from ..checks import EXERCISES
 from .book import find_book, find_chapters, write_student_editions
-from .grade import grade_notebooks
+from .feedback import feedback_names, write_feedback
+from .grade import grade_notebooks, sandbox_problem
+from .sandbox import Limits
 
 __all__ = ["main", "write_csv"]
 
@@ -24,12 +28,22 @@ def main(argv=None):
     grade.add_argument("submissions", nargs="+", type=Path,
                        help="notebooks, or folders whose .ipynb files are all graded")
     grade.add_argument("--out", required=True, type=Path, help="the CSV file to write")
-    grade.add_argument("--timeout", type=_positive, default=60, help="seconds per cell (default: 60)")
+    grade.add_argument("--timeout", type=_positive, default=60,
+                       help="seconds per cell, and per check (default: 60)")
     which = grade.add_mutually_exclusive_group()
     which.add_argument("--exercises", help="comma-separated exercise names (default: all)")
     which.add_argument("--chapter", help="only the exercises of this chapter, e.g. 01 or 01_forward_propagation")
     grade.add_argument("--book", type=Path, help="the book's folder, for --chapter (default: ./book)")
-    grade.add_argument("--force", action="store_true", help="replace --out if it exists")
+    grade.add_argument("--force", action="store_true", help="replace --out and feedback files if they exist")
+    grade.add_argument("--jobs", type=_count, default=os.cpu_count() or 1,
+                       help="submissions graded at once, each in its own sandbox (default: the number of cores)")
+    grade.add_argument("--feedback", type=Path,
+                       help="folder for one feedback file per submission (default: beside --out, "
+                            "named after it: grades.csv -> grades-feedback)")
+    grade.add_argument("--memory", type=_count, default=Limits().memory_mb,
+                       help=f"memory limit of each sandboxed process, in MB (default: {Limits().memory_mb})")
+    grade.add_argument("--unsandboxed", action="store_true",
+                       help="run submissions without a sandbox, with all your rights (only for code you trust)")
 
     args = parser.parse_args(argv)
     try:
@@ -37,12 +51,25 @@ def main(argv=None):
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("\ninterrupted: every sandbox was stopped; no CSV or feedback was written", file=sys.stderr)
+        return 130
 
 
 def _positive(text):
     value = float(text)
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be a number of seconds above 0; got {text}")
+    return value
+
+
+def _count(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number above 0; got {text}")
     return value
 
 
@@ -86,25 +113,54 @@ def _grade(args):
     exercises = _exercises(args)
     submissions = _submissions(args.submissions)
     out = args.out
+    feedback = args.feedback or out.with_name(f"{out.stem}-feedback")
     if any(out.resolve() == p.resolve() for p in submissions):
         raise ValueError(f"--out {str(out)!r} is one of the submissions")
     if out.exists() and not args.force:
         raise FileExistsError(f"{out} exists already (use --force to replace it)")
-    grades = grade_notebooks(submissions, exercises, args.timeout,
-                             progress=lambda p: print(f"grading {p} ...", file=sys.stderr, flush=True))
-    write_csv(grades, out, exercises)
+    names = [feedback / n for n in feedback_names(submissions)]
+    clash = [p for p in names if p.exists()] if not args.force else []
+    if clash:
+        raise FileExistsError(f"{clash[0]} exists already (use --force to replace it, or --feedback DIR)")
+    if any(p.resolve() in {s.resolve() for s in submissions} for p in names):
+        raise ValueError("a feedback file would replace a submission: choose another --feedback folder")
+    if args.unsandboxed:
+        print("warning: --unsandboxed: the submissions run with all your rights", file=sys.stderr)
+    else:
+        problem = sandbox_problem()
+        if problem:
+            raise ValueError(f"no sandbox: {problem}. Grading runs your students' code; to run it "
+                             "without a sandbox anyway, with all your rights, add --unsandboxed")
+    start = time.monotonic()
+    width = len(str(len(submissions)))
+    most = sum(EXERCISES[n].points for n in exercises)
+
+    def progress(done, total, grade, seconds):
+        error = f"; {grade.error[:80]}" if grade.error else ""
+        print(f"[{done:{width}}/{total}] {grade.submission}: {grade.total}/{most} points "
+              f"({seconds:.1f} s{error})", file=sys.stderr, flush=True)
+
+    grades = grade_notebooks(submissions, exercises, args.timeout, progress=progress, jobs=args.jobs,
+                             sandboxed=not args.unsandboxed,
+                             limits=Limits(memory_mb=args.memory, cpu_seconds=max(600, int(10 * args.timeout))))
+    write_feedback(grades, feedback, exercises)
+    tmp = out.with_name(f".{out.name}.tmp")
+    write_csv(grades, tmp, exercises)
+    os.replace(tmp, out)  # all at once: an interrupted batch leaves the old file as it was
     print(summary(grades, exercises))
-    print(f"\nwrote {out} ({len(grades)} submission{'' if len(grades) == 1 else 's'})")
+    print(f"\nwrote {out} ({len(grades)} submission{'' if len(grades) == 1 else 's'}) and "
+          f"{len(grades)} feedback file{'' if len(grades) == 1 else 's'} in {feedback}/ "
+          f"in {time.monotonic() - start:.1f} s", file=sys.stdout)
     return 0
 
 
 def write_csv(grades, path, exercises):
-    """Columns: submission, one per exercise (points earned), total, error."""
+    """Columns: submission, one per exercise (points earned), total, error, sandbox."""
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(["submission", *exercises, "total", "error"])
+        writer.writerow(["submission", *exercises, "total", "error", "sandbox"])
         for g in grades:
-            writer.writerow([g.submission, *(g.points(n) for n in exercises), g.total, g.error])
+            writer.writerow([g.submission, *(g.points(n) for n in exercises), g.total, g.error, g.sandbox])
 
 
 def summary(grades, exercises):

@@ -18,19 +18,26 @@ class RecurrentModel:
     """Base class: the recurrent layer's weights, its passes, and model files."""
 
     def _initialize_weights(self, n_features, rng=None):
-        """Glorot-uniform W_x and W_h and a zero B, drawn from `rng`.
+        """Draw W_x and W_h from `rng` (by ``init``) and set a zero B.
 
-        Without `rng`, one is made from ``random_state``, so that
+        W_x is Glorot-uniform, U(-a, a) with ``a = sqrt(6 / (D + H))``; W_h is
+        Glorot-uniform too (``init="glorot"``, the default) or a random
+        orthogonal matrix (``init="orthogonal"``), whose singular values are
+        all 1. Without `rng`, one is made from ``random_state``, so that
         ``model._initialize_weights(n_features)`` works on its own.
         """
         n_features = check_positive_int(n_features, "n_features")
         H = check_positive_int(self.n_nodes, "n_nodes")
+        init = check_init(getattr(self, "init", "glorot"))
         if rng is None:
             rng = np.random.default_rng(check_random_state(self.random_state))
         limit_x = np.sqrt(6.0 / (n_features + H))
-        limit_h = np.sqrt(6.0 / (H + H))
         self.W_x = rng.uniform(-limit_x, limit_x, size=(n_features, H))
-        self.W_h = rng.uniform(-limit_h, limit_h, size=(H, H))
+        if init == "orthogonal":
+            self.W_h = _random_orthogonal(H, rng)
+        else:
+            limit_h = np.sqrt(6.0 / (H + H))
+            self.W_h = rng.uniform(-limit_h, limit_h, size=(H, H))
         self.B = np.zeros(H)
 
     def forward_propagation(self, X):
@@ -42,13 +49,14 @@ class RecurrentModel:
 
         Returns
         -------
-        H : ndarray of shape (N, T, H)
+        h : ndarray of shape (N, T, H)
+            ``h[:, t-1]`` is the state after step t; ``h[:, -1]`` the last one.
         """
         W_x, W_h, B = rnn_weights(self)
         X, _ = validate_X(X, None, W_x.shape[0], "W_x's first axis (D)")
         h0 = np.zeros((X.shape[0], W_h.shape[0]))
-        H, self._cache = rnn_forward(X, h0, W_x, W_h, B)
-        return H
+        h, self._cache = rnn_forward(X, h0, W_x, W_h, B)
+        return h
 
     def backward_propagation(self, dL_dH):
         """Backpropagation through time from the last `forward_propagation`.
@@ -59,7 +67,10 @@ class RecurrentModel:
         Parameters
         ----------
         dL_dH : ndarray of shape (N, T, H)
-            Gradient of the loss with respect to every hidden state.
+            The direct part of the gradient of the loss with respect to each
+            hidden state, through the layers above only (chapter 2's ``dh``).
+            What flows back through the recurrence is added here; passing
+            the total gradient would count that part twice.
 
         Returns
         -------
@@ -115,3 +126,18 @@ class RecurrentModel:
             truncated or damaged file.
         """
         return persistence.load_model(cls, path)
+
+
+INITS = ("glorot", "orthogonal")
+
+
+def check_init(init):
+    if not isinstance(init, str) or init not in INITS:
+        raise ValueError(f"init must be one of {list(INITS)}; got {init!r}")
+    return init
+
+
+def _random_orthogonal(H, rng):
+    """An (H, H) orthogonal matrix drawn uniformly (Haar), from the QR of a Gaussian."""
+    q, r = np.linalg.qr(rng.standard_normal((H, H)))
+    return q * np.where(np.diag(r) < 0, -1.0, 1.0)  # the signs make the draw uniform

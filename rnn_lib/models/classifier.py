@@ -25,7 +25,7 @@ from ._inputs import (
     validate_X,
     validate_y,
 )
-from .base import RecurrentModel
+from .base import RecurrentModel, check_init
 
 __all__ = ["ScratchSimpleRNNClassifier"]
 
@@ -53,6 +53,10 @@ class ScratchSimpleRNNClassifier(RecurrentModel):
         Gaussian noise added to each training batch, its standard deviation a
         fraction of the training data's; a regularizer for data whose label a
         small change does not alter (images). 0 turns it off.
+    init : {"glorot", "orthogonal"}, default "glorot"
+        How W_h is drawn: Glorot-uniform like W_x and W_y, or a random
+        orthogonal matrix (all singular values 1), which keeps the gradient's
+        size over many steps in check at the start of training.
 
     Attributes
     ----------
@@ -80,7 +84,7 @@ class ScratchSimpleRNNClassifier(RecurrentModel):
 
     def __init__(self, n_nodes=4, learning_rate=0.01, random_state=None, *,
                  batch_size=32, optimizer="adam", lr_schedule="cosine", clip_norm=5.0,
-                 input_noise=0.5):
+                 input_noise=0.5, init="glorot"):
         self.n_nodes = n_nodes
         self.learning_rate = learning_rate
         self.random_state = random_state
@@ -89,6 +93,7 @@ class ScratchSimpleRNNClassifier(RecurrentModel):
         self.lr_schedule = lr_schedule
         self.clip_norm = clip_norm
         self.input_noise = input_noise
+        self.init = init
         self.W_x = None
         self.W_h = None
         self.B = None
@@ -169,6 +174,7 @@ class ScratchSimpleRNNClassifier(RecurrentModel):
         y = validate_y(y, X.shape[0])
         n_epochs = check_positive_int(n_epochs, "n_epochs")
         validate_settings(self)
+        check_init(self.init)
         classes, y_idx = np.unique(y, return_inverse=True)
         if len(classes) < 2:
             raise ValueError("y must hold at least 2 different classes to learn to tell "

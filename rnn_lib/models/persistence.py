@@ -1,7 +1,9 @@
-"""Saving a fitted classifier to an .npz file and reading it back, without pickle.
+"""Saving a fitted estimator to an .npz file and reading it back, without pickle.
 
-The file is one .npz archive (a zip of .npy arrays) holding plain arrays only.
-Format version 1::
+A file is one .npz archive (a zip of .npy arrays) holding plain arrays only.
+Each estimator describes its file with a `ModelFormat`: its kind, format
+version, settings, weights, integer counts, training records and any
+arrays of its own. The classifier's format, version 1::
 
     __kind__                 str "rnn_lib.ScratchSimpleRNNClassifier"
     __format_version__       int 1
@@ -22,42 +24,99 @@ import shutil
 import uuid
 import zipfile
 import zlib
+from typing import Callable, NamedTuple
 
 import numpy as np
 
 from ..exceptions import ModelFileError
 from ._inputs import check_fitted, validate_settings
 
-KIND = "rnn_lib.ScratchSimpleRNNClassifier"
-FORMAT_VERSION = 1
-SETTINGS = ("n_nodes", "learning_rate", "random_state", "batch_size", "optimizer",
-            "lr_schedule", "clip_norm", "input_noise")
-WEIGHTS = ("W_x", "W_h", "B", "W_y", "B_y")
-RECORDS = ("loss_curve_", "validation_scores_", "grad_norms_")
-REQUIRED = ("__format_version__", "settings", *WEIGHTS, "classes_", "n_features_in_",
-            "n_iter_", *RECORDS)
 _ZIP_MAGIC = b"PK\x03\x04"
 _NPY_MAGIC = b"\x93NUMPY"
 _LABEL_KINDS = "biufUS"  # numbers and strings: what .npy stores without pickle
 
 
-def save_model(model, path):
-    """Write the fitted `model` to `path`, exactly there, replacing a file only once complete."""
-    from .. import __version__  # here, not at import time: the package imports this module
+class ModelFormat(NamedTuple):
+    """How one estimator class is stored: the entries of its file and their checks.
 
-    arrays = {"__kind__": np.array(KIND), "__format_version__": np.array(FORMAT_VERSION),
-              "settings": np.array(_settings_json(model)),
-              "rnn_lib_version": np.array(__version__)}
-    for name in WEIGHTS:
-        arrays[name] = np.asarray(getattr(model, name), dtype=float)
+    `extra_arrays(model)` returns the arrays of the estimator's own (say,
+    ``classes_``), `read_extra(model, npz, name)` sets them on a loaded
+    model, and `validate(model)` raises TypeError or ValueError when the
+    loaded model is inconsistent (load reports it as a damaged file).
+    """
+
+    kind: str  #: the __kind__ entry, e.g. "rnn_lib.ScratchSimpleRNNClassifier"
+    owner: str  #: the class named in messages
+    version: int  #: the newest format version this code writes and reads
+    settings: tuple  #: the constructor's arguments, stored as JSON
+    weights: tuple  #: float arrays
+    counts: tuple  #: int scalars (0 when a model lacks them)
+    records: tuple  #: float arrays, training records (lists on the model)
+    extra_arrays: Callable
+    read_extra: Callable
+    validate: Callable
+    extra_names: tuple = ()  #: the entries extra_arrays writes
+
+    @property
+    def required(self):
+        return ("__format_version__", "settings", *self.weights, *self.extra_names,
+                *self.counts, *self.records)
+
+
+def _classifier_extras(model):
     classes = np.asarray(model.classes_)
     if classes.dtype.kind not in _LABEL_KINDS:
         raise TypeError("classes_ must hold numbers or strings to be saved without pickle; "
                         f"got dtype {classes.dtype}")
-    arrays["classes_"] = classes
-    arrays["n_features_in_"] = np.array(int(model.n_features_in_))
-    arrays["n_iter_"] = np.array(int(getattr(model, "n_iter_", 0)))
-    for name in RECORDS:
+    return {"classes_": classes}
+
+
+def _classifier_read_extra(model, npz, name):
+    model.classes_ = entry(npz, "classes_", name, _LABEL_KINDS)
+
+
+def _classifier_validate(model):
+    validate_settings(model)
+    check_fitted(model)  # the weights agree with each other and with classes_
+    if model.classes_.ndim != 1:
+        raise ValueError(f"classes_ must have shape (C,); got {model.classes_.shape}")
+    check_finite_weights(model, CLASSIFIER.weights)
+
+
+def check_finite_weights(model, names):
+    """ValueError naming the first weight that holds NaN or inf."""
+    for key in names:
+        if not np.isfinite(getattr(model, key)).all():
+            raise ValueError(f"{key} holds NaN or inf")
+
+
+CLASSIFIER = ModelFormat(
+    kind="rnn_lib.ScratchSimpleRNNClassifier", owner="ScratchSimpleRNNClassifier", version=1,
+    settings=("n_nodes", "learning_rate", "random_state", "batch_size", "optimizer",
+              "lr_schedule", "clip_norm", "input_noise"),
+    weights=("W_x", "W_h", "B", "W_y", "B_y"), counts=("n_features_in_", "n_iter_"),
+    records=("loss_curve_", "validation_scores_", "grad_norms_"),
+    extra_arrays=_classifier_extras, read_extra=_classifier_read_extra,
+    validate=_classifier_validate, extra_names=("classes_",))
+
+# The classifier's format under the names this module has always had.
+KIND, FORMAT_VERSION, SETTINGS = CLASSIFIER.kind, CLASSIFIER.version, CLASSIFIER.settings
+WEIGHTS, RECORDS, REQUIRED = CLASSIFIER.weights, CLASSIFIER.records, CLASSIFIER.required
+
+
+def save_model(model, path, fmt=CLASSIFIER):
+    """Write the fitted `model` to `path`, exactly there, replacing a file only once complete."""
+    from .. import __version__  # here, not at import time: the package imports this module
+
+    arrays = {"__kind__": np.array(fmt.kind), "__format_version__": np.array(fmt.version),
+              "settings": np.array(_settings_json(model, fmt.settings)),
+              "rnn_lib_version": np.array(__version__)}
+    for name in fmt.weights:
+        arrays[name] = np.asarray(getattr(model, name), dtype=float)
+    arrays.update(fmt.extra_arrays(model))
+    for name in fmt.counts:
+        arrays[name] = np.array(int(getattr(model, name, 0)))
+    for name in fmt.records:
         arrays[name] = np.asarray(getattr(model, name, []), dtype=float)
 
     path = os.fsdecode(os.fspath(path))
@@ -82,13 +141,13 @@ def save_model(model, path):
         raise
 
 
-def load_model(cls, path):
+def load_model(cls, path, fmt=CLASSIFIER):
     """Read a model that `save_model` wrote; ModelFileError for any other file."""
     name = os.fsdecode(os.fspath(path))
     with open(name, "rb") as f:
         head = f.read(len(_NPY_MAGIC))
         if not head.startswith(_ZIP_MAGIC):
-            raise ModelFileError(_not_npz_message(name, head))
+            raise ModelFileError(_not_npz_message(name, head, fmt))
         f.seek(0)
         try:
             npz = np.load(f, allow_pickle=False)
@@ -98,60 +157,57 @@ def load_model(cls, path):
                 f"cannot be read as one ({exc})"
             ) from None
         with npz:
-            return _read(cls, npz, name)
+            return _read(cls, npz, name, fmt)
 
 
-def _read(cls, npz, name):
+def _read(cls, npz, name, fmt):
     files = set(npz.files)
     if "__kind__" not in files:
         listing = ", ".join(sorted(files)[:8]) + (", ..." if len(files) > 8 else "")
         raise ModelFileError(
             f"{name} is an .npz file, but not a model written by "
-            f"ScratchSimpleRNNClassifier.save: expected an entry '__kind__' = {KIND!r}; "
+            f"{fmt.owner}.save: expected an entry '__kind__' = {fmt.kind!r}; "
             f"the file holds {len(files)} {'entry' if len(files) == 1 else 'entries'}: "
             f"{listing or 'none'}"
         )
-    kind = _entry(npz, "__kind__", name, "U", ())
-    if str(kind) != KIND:
-        raise ModelFileError(f"{name} holds a {str(kind)!r}, not a {KIND!r}")
-    missing = [key for key in REQUIRED if key not in files]
+    kind = entry(npz, "__kind__", name, "U", ())
+    if str(kind) != fmt.kind:
+        raise ModelFileError(f"{name} holds a {str(kind)!r}, not a {fmt.kind!r}")
+    missing = [key for key in fmt.required if key not in files]
     if missing:
         raise ModelFileError(f"{name} is damaged: it lacks the entries {', '.join(missing)}")
-    version = int(_entry(npz, "__format_version__", name, "iu", ()))
-    if version > FORMAT_VERSION:
+    version = int(entry(npz, "__format_version__", name, "iu", ()))
+    if version > fmt.version:
         raise ModelFileError(
             f"{name} is in format version {version}, written by a newer rnn_lib; this "
-            f"rnn_lib reads versions up to {FORMAT_VERSION}: upgrade rnn_lib to load it"
+            f"rnn_lib reads versions up to {fmt.version}: upgrade rnn_lib to load it"
         )
     try:
-        settings = json.loads(str(_entry(npz, "settings", name, "U", ())))
+        settings = json.loads(str(entry(npz, "settings", name, "U", ())))
     except json.JSONDecodeError as exc:
         raise ModelFileError(f"{name} is damaged: its settings are not valid JSON ({exc})") from None
-    if not isinstance(settings, dict) or set(settings) != set(SETTINGS):
-        raise ModelFileError(f"{name} is damaged: expected the settings {', '.join(SETTINGS)}; "
-                             f"got {settings!r}")
-    model = cls(**settings)
-    for key in WEIGHTS:
-        setattr(model, key, _entry(npz, key, name, "f"))
-    model.classes_ = _entry(npz, "classes_", name, _LABEL_KINDS)
-    model.n_features_in_ = int(_entry(npz, "n_features_in_", name, "iu", ()))
-    model.n_iter_ = int(_entry(npz, "n_iter_", name, "iu", ()))
-    for key in RECORDS:
-        setattr(model, key, _entry(npz, key, name, "f").tolist())
+    if not isinstance(settings, dict) or set(settings) != set(fmt.settings):
+        raise ModelFileError(f"{name} is damaged: expected the settings "
+                             f"{', '.join(fmt.settings)}; got {settings!r}")
     try:
-        validate_settings(model)
-        check_fitted(model)  # the weights agree with each other and with classes_
-        if model.classes_.ndim != 1:
-            raise ValueError(f"classes_ must have shape (C,); got {model.classes_.shape}")
-        for key in WEIGHTS:
-            if not np.isfinite(getattr(model, key)).all():
-                raise ValueError(f"{key} holds NaN or inf")
+        model = cls(**settings)
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(f"{name} is damaged or was edited: {exc}") from None
+    for key in fmt.weights:
+        setattr(model, key, entry(npz, key, name, "f"))
+    fmt.read_extra(model, npz, name)
+    for key in fmt.counts:
+        setattr(model, key, int(entry(npz, key, name, "iu", ())))
+    for key in fmt.records:
+        setattr(model, key, entry(npz, key, name, "f").tolist())
+    try:
+        fmt.validate(model)
     except (TypeError, ValueError) as exc:
         raise ModelFileError(f"{name} is damaged or was edited: {exc}") from None
     return model
 
 
-def _entry(npz, key, name, kinds, shape=None):
+def entry(npz, key, name, kinds, shape=None):
     """``npz[key]``, checked for dtype kind and shape; never unpickled."""
     try:
         arr = npz[key]
@@ -173,10 +229,10 @@ def _entry(npz, key, name, kinds, shape=None):
     return arr
 
 
-def _settings_json(model):
+def _settings_json(model, keys):
     """The constructor's arguments as JSON; TypeError naming a setting JSON cannot hold."""
     settings = {}
-    for key in SETTINGS:
+    for key in keys:
         value = getattr(model, key)
         if isinstance(value, np.generic):
             value = value.item()  # e.g. np.int64(3) -> 3
@@ -189,7 +245,7 @@ def _settings_json(model):
     return json.dumps(settings, sort_keys=True)
 
 
-def _not_npz_message(name, head):
+def _not_npz_message(name, head, fmt):
     if head.startswith(_NPY_MAGIC):
         what = "a single NumPy array (.npy, as np.save writes it)"
     elif head[:1] == b"\x80":
@@ -199,5 +255,5 @@ def _not_npz_message(name, head):
         what = "an empty file"
     else:
         what = f"a file starting with {head!r}"
-    return (f"{name} is not a model written by ScratchSimpleRNNClassifier.save: expected an "
+    return (f"{name} is not a model written by {fmt.owner}.save: expected an "
             f".npz file (a zip archive, starting with b'PK'); got {what}")

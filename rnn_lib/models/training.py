@@ -1,7 +1,8 @@
 """The classifier's training loop: shuffled mini-batches, clipping, an optimizer step.
 
 `train` runs the epochs of `ScratchSimpleRNNClassifier.fit` once fit has
-checked every argument; `train_epoch` is one pass over the data. A loss or a
+checked every argument; `train_epoch` is one pass over the data, made by
+`minibatch_epoch`, the epoch of any model given as a `loss_and_grads`. A loss or a
 weight that becomes inf or NaN stops training with `DivergenceError`, and the
 model is left unfitted, with no NaN weight behind.
 """
@@ -11,7 +12,7 @@ from ..exceptions import DivergenceError
 from ..optim import clip_grad_norm, grad_norm, make_optimizer
 from ..utils.validation import trusted_inputs
 
-__all__ = ["train", "train_epoch"]
+__all__ = ["minibatch_epoch", "train", "train_epoch"]
 
 
 def train(model, X, y, lengths, n_epochs, rng, validation_data=None, verbose=False):
@@ -46,31 +47,78 @@ def train(model, X, y, lengths, n_epochs, rng, validation_data=None, verbose=Fal
     return model
 
 
-def train_epoch(model, X, y, lengths, rng):
-    """One pass over the data in shuffled mini-batches; returns the mean loss."""
+def minibatch_epoch(params, X, y, lengths, loss_and_grads, optimizer, rng, batch_size=32,
+                    clip_norm=5.0, grad_norms=None):
+    """One pass over the data in shuffled mini-batches, for any model; the mean loss.
+
+    Parameters
+    ----------
+    params : dict of str to ndarray
+        Updated in place by ``optimizer.step(params, grads)``.
+    X : ndarray of shape (N, T, D)
+    y, lengths : ndarray of shape (N,)
+    loss_and_grads : callable
+        ``loss_and_grads(params, X_batch, y_batch, lengths_batch) -> (loss, grads)``.
+    optimizer : object with a ``step(params, grads)`` method
+    rng : numpy.random.Generator
+        Draws the order of the examples, once per epoch.
+    batch_size : int, default 32
+    clip_norm : float or None, default 5.0
+        Largest global gradient norm before the step; None: no clipping.
+    grad_norms : list, optional
+        Receives the global gradient norm of every step, before clipping.
+
+    Returns
+    -------
+    loss : float
+        Mean loss over the N examples (each batch's mean weighted by its size).
+    """
     N = X.shape[0]
-    params = model._params()  # the optimizer updates these arrays in place
-    order = rng.permutation(N)
+    order = rng.permutation(N)  # X, y and lengths are shuffled together
     total = 0.0
-    for start in range(0, N, model.batch_size):
-        idx = order[start:start + model.batch_size]
-        X_batch = X[idx]
-        if model._noise_std > 0:  # a fresh noisy copy of the batch every time
-            X_batch = X_batch + model._noise_std * rng.standard_normal(X_batch.shape)
-        loss, grads = model.loss_and_grads(X_batch, y[idx], lengths[idx])
-        if not np.isfinite(loss):  # diverged: stop before NaN reaches the weights
-            raise DivergenceError(f"the training loss became {loss}")
-        if model.clip_norm is None:
-            model.grad_norms_.append(grad_norm(grads))
-        else:  # the norm before clipping
-            model.grad_norms_.append(clip_grad_norm(grads, model.clip_norm))
-        if model.lr_schedule == "cosine":  # from learning_rate down to 0 over training
-            progress = model._step / model._n_steps
-            model.optimizer_.lr = model.learning_rate * 0.5 * (1 + np.cos(np.pi * progress))
-        model.optimizer_.step(params, grads)
-        model._step += 1
+    for start in range(0, N, batch_size):
+        idx = order[start:start + batch_size]  # the last batch may be smaller
+        loss, grads = loss_and_grads(params, X[idx], y[idx], lengths[idx])
+        if clip_norm is None:
+            norm = grad_norm(grads) if grad_norms is not None else None
+        else:  # before the step: the optimizer sees the clipped gradients
+            norm = clip_grad_norm(grads, clip_norm)
+        if grad_norms is not None:
+            grad_norms.append(norm)
+        optimizer.step(params, grads)
         total += loss * len(idx)
     return total / N
+
+
+class _Scheduled:
+    """The classifier's optimizer, with the learning rate of its schedule set at each step."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def step(self, params, grads):
+        model = self.model
+        if model.lr_schedule == "cosine":  # from learning_rate down to 0 over training
+            progress = model._step / model._n_steps
+            model.optimizer_.learning_rate = (model.learning_rate * 0.5
+                                              * (1 + np.cos(np.pi * progress)))
+        model.optimizer_.step(params, grads)
+        model._step += 1
+
+
+def train_epoch(model, X, y, lengths, rng):
+    """One epoch of the classifier: `minibatch_epoch` with input noise and a schedule."""
+    def noisy_loss_and_grads(params, X_batch, y_batch, lengths_batch):
+        if model._noise_std > 0:  # a fresh noisy copy of the batch every time
+            X_batch = X_batch + model._noise_std * rng.standard_normal(X_batch.shape)
+        loss, grads = model.loss_and_grads(X_batch, y_batch, lengths_batch)
+        if not np.isfinite(loss):  # diverged: stop before NaN reaches the weights
+            raise DivergenceError(f"the training loss became {loss}")
+        return loss, grads
+
+    return minibatch_epoch(model._params(), X, y, lengths, noisy_loss_and_grads,
+                           _Scheduled(model), rng, model.batch_size, model.clip_norm,
+                           model.grad_norms_)
 
 
 def _divergence_message(model, exc, epoch, n_epochs):

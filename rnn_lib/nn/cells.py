@@ -25,8 +25,8 @@ class Cell(NamedTuple):
     """A recurrent cell: its name, its weight layout and its passes over a sequence."""
 
     name: str
-    gates: int  #: H-wide blocks stacked in W_x, W_h and B: 1 (RNN), 4 (LSTM), 3 (GRU)
-    n_states: int  #: arrays in a state: 1, or 2 for the LSTM's (h, c)
+    gates: int  #: how many H-wide blocks W_x, W_h and B stack (1 RNN, 4 LSTM, 3 GRU)
+    n_states: int  #: how many arrays a state holds (1, or 2 for the LSTM's h and c)
     forward: Callable
     backward: Callable
     final_state: Callable

@@ -129,7 +129,8 @@ def rnn_step_backward(dh_next, cache):
     Parameters
     ----------
     dh_next : ndarray of shape (N, H)
-        Gradient of the loss with respect to this step's output ``h_next``.
+        The total gradient of the loss with respect to this step's output
+        ``h_next``: from the layers above plus what the next step sends back.
     cache : RNNStepCache
         From `rnn_step_forward`.
 
@@ -190,9 +191,11 @@ def rnn_backward(dh, cache):
     Parameters
     ----------
     dh : ndarray of shape (N, T, H)
-        Upstream gradient of the loss with respect to every hidden state.
+        Upstream gradient: ``dh[:, t-1]`` is the direct part of dL/dh_t,
+        through the layers above only. What flows back through the
+        recurrence is added here, so passing total gradients counts it twice.
     cache : RNNCache
-        From `rnn_forward`.
+        From `rnn_forward` (this one or `rnn_lib.nn.rnn_reference`'s).
 
     Returns
     -------
@@ -204,12 +207,14 @@ def rnn_backward(dh, cache):
 
     Notes
     -----
-    Going back in time, ``dL/dh_t`` is the upstream ``dh[:, t]`` plus what
+    Steps count from 1 (h_0 is the initial state, x_t is ``x[:, t-1]``).
+    Going back in time, ``dL/dh_t`` is the upstream ``dh[:, t-1]`` plus what
     flows back from step t+1, ``da_{t+1} @ W_h.T``. With
     ``da_t = dL/dh_t * (1 - h_t**2)``, the weight gradients are sums over
     all steps: ``dW_x = sum_t x_t.T @ da_t``, ``dW_h = sum_t h_{t-1}.T @ da_t``.
     The ``da_t`` go into a (T, N, H) scratch buffer that the calling thread
-    keeps and reuses for as long as the shape stays the same.
+    keeps and reuses for as long as the shape stays the same. The book's
+    page "Making it fast" explains each trick used here.
     """
     x, h0, h, W_x, W_h = check_cache(cache, RNNCache, "rnn_forward", _CACHE_AXES)
     N, T, H = h.shape

@@ -4,8 +4,9 @@ The same arguments, results and caches as `rnn_lib.nn.rnn.rnn_forward` and
 `rnn_lib.nn.rnn.rnn_backward` (the tests hold them equal), so either backward
 pass reads either forward pass's cache. Those two are written for speed (the
 book's page "Making it fast" says how); these are the ones the chapters show.
-Steps count from 1 in the math and from 0 in code: ``x[:, t]`` is
-:math:`x_{t+1}` and ``h[:, t]`` is :math:`h_{t+1}`.
+Steps count from 1 in the math (:math:`h_0` is the initial state,
+:math:`x_1 .. x_T` the inputs) and from 0 in code: ``x[:, t-1]`` is
+:math:`x_t` and ``h[:, t-1]`` is :math:`h_t`.
 """
 import numpy as np
 
@@ -23,6 +24,7 @@ def rnn_forward(x, h0, W_x, W_h, B):
     Parameters
     ----------
     x : ndarray of shape (N, T, D)
+        ``x[:, t-1]`` is the input x_t of step t.
     h0 : ndarray of shape (N, H)
         Initial hidden state.
     W_x : ndarray of shape (D, H)
@@ -32,21 +34,22 @@ def rnn_forward(x, h0, W_x, W_h, B):
     Returns
     -------
     h : ndarray of shape (N, T, H)
-        Hidden state after every step; ``h[:, -1]`` is the last one.
+        ``h[:, t-1]`` is the state h_t after step t; h0 is not part of it.
     cache : RNNCache
     """
     x = as_float_array(x, "x")
     check_ndim(x, 3, "x", "N, T, D")
     check_nonempty(x, "x", "N, T, D")
     N, T, D = x.shape
-    h_prev, steps = h0, []
-    for t in range(T):
-        h_prev, _ = rnn_step_forward(x[:, t], h_prev, W_x, W_h, B)  # (N, H)
-        steps.append(h_prev)
-    h = np.stack(steps, axis=1)  # (N, T, H)
-    x = x.astype(h.dtype, copy=False)
-    h0 = np.asarray(h0, dtype=h.dtype)
-    return h, RNNCache(x, h0, h, np.asarray(W_x, dtype=h.dtype), np.asarray(W_h, dtype=h.dtype))
+    h_prev, states = h0, []
+    for t in range(T):  # index t holds step t + 1
+        h_prev, _ = rnn_step_forward(x[:, t], h_prev, W_x, W_h, B)
+        states.append(h_prev)  # (N, H)
+    h = np.stack(states, axis=1)  # (N, T, H)
+    dtype = h.dtype  # float32 in, float32 out; anything else is float64
+    cache = RNNCache(x.astype(dtype, copy=False), np.asarray(h0, dtype), h,
+                     np.asarray(W_x, dtype), np.asarray(W_h, dtype))
+    return h, cache
 
 
 def rnn_backward(dh, cache):
@@ -55,8 +58,9 @@ def rnn_backward(dh, cache):
     Parameters
     ----------
     dh : ndarray of shape (N, T, H)
-        Upstream gradient of the loss with respect to every hidden state (the
-        direct part only: what flows back through the recurrence is added here).
+        Upstream gradient: ``dh[:, t-1]`` is the direct part of dL/dh_t,
+        through the layers above only. What flows back through the
+        recurrence is added here, so passing total gradients counts it twice.
     cache : RNNCache
         From `rnn_forward` (this one or the fast one).
 
@@ -77,12 +81,13 @@ def rnn_backward(dh, cache):
     dx = np.zeros_like(x)
     dW_x, dW_h = np.zeros_like(W_x), np.zeros_like(W_h)
     dB = np.zeros(H, dtype=h.dtype)
-    dh_prev = np.zeros_like(h0)  # what step t+1 sends back to h_t; nothing after the last
-    for t in reversed(range(T)):
-        h_before = h0 if t == 0 else h[:, t - 1]
-        step = RNNStepCache(x[:, t], h_before, h[:, t], W_x, W_h)
-        dx[:, t], dh_prev, dW_x_t, dW_h_t, dB_t = rnn_step_backward(dh[:, t] + dh_prev, step)
+    from_next = np.zeros_like(h0)  # what step t+1 sends back to h_t; nothing after step T
+    for t in range(T, 0, -1):  # the steps T, ..., 1 of the math; x_t is x[:, t-1]
+        h_before = h[:, t - 2] if t > 1 else h0  # h_{t-1}; h[:, -1] would be h_T
+        step = RNNStepCache(x[:, t - 1], h_before, h[:, t - 1], W_x, W_h)
+        dh_t = dh[:, t - 1] + from_next  # the total gradient of h_t: both parts
+        dx[:, t - 1], from_next, dW_x_t, dW_h_t, dB_t = rnn_step_backward(dh_t, step)
         dW_x += dW_x_t  # the weights are shared by all steps: their gradients add up
         dW_h += dW_h_t
         dB += dB_t
-    return dx, dh_prev, dW_x, dW_h, dB
+    return dx, from_next, dW_x, dW_h, dB  # after step 1, from_next is dL/dh_0
