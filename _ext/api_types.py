@@ -32,7 +32,8 @@ TYPED_SECTIONS = {"parameters", "other parameters", "returns", "yields", "receiv
 _UNDERLINE = re.compile(r"^-{3,}\s*$")
 _PIECE = re.compile(
     r"(?P<code>``[^`]+``|`[^`]+`)"  # literal, or numpydoc's `name`
-    r"|(?P<shape>\([\w\s,+\-*]*\))"  # a shape: (N, T, D), (H,), (N, T + 1)
+    r"|(?P<shape>\((?:\s*(?:\d*[A-Z]\w?|\d+)(?:\s*[+\-*]\s*(?:\d+|[A-Z]\w?))*\s*(?:,|(?=\))))*\))"
+    # a shape: (N, T, D), (H,), (N, T + 1), (D, 4H), (); not a pair of names (X_val, y_val)
     r"|(?P<word>[A-Za-z_][\w.]*)"  # a word, maybe an rnn_lib class
 )
 
@@ -147,7 +148,27 @@ def process_docstring(app, what, name, obj, options, lines):
             lines[i] = link_names(line, module_name, owner)
 
 
+def _is_bare_field(obj):
+    """A namedtuple field that only has Python's own docstring ("Alias for field number 0")."""
+    return (isinstance(obj, property) or type(obj).__name__ == "_tuplegetter") and \
+        (getattr(obj, "__doc__", "") or "").startswith("Alias for field number")
+
+
+def skip_bare_fields(app, what, name, obj, skip, options):
+    """Bare namedtuple fields get no entry of their own (each took a block of the page)."""
+    return True if _is_bare_field(obj) else None
+
+
+def list_fields(app, what, name, obj, options, lines):
+    """A NamedTuple's entry names its fields, in order, in one line."""
+    fields = getattr(obj, "_fields", None) if inspect.isclass(obj) and issubclass(obj, tuple) else None
+    if name.startswith("rnn_lib") and fields:
+        lines += ["", "Fields, in order: " + ", ".join(f"``{f}``" for f in fields) + "."]
+
+
 def setup(app):
     app.setup_extension("sphinx.ext.napoleon")
     app.connect("autodoc-process-docstring", process_docstring, priority=400)
+    app.connect("autodoc-process-docstring", list_fields, priority=450)
+    app.connect("autodoc-skip-member", skip_bare_fields)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

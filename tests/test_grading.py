@@ -110,6 +110,18 @@ def test_student_edition_stubs_solutions_and_keeps_the_rest(chapter):
                 b.indent + "raise" for b in blocks]
 
 
+def test_student_edition_shows_its_stubs_in_jupyterlab():
+    """A solution collapsed for JupyterLab (jupyter.source_hidden) opens expanded as a stub."""
+    chapter = CHAPTERS[0]
+    original = nbformat.read(chapter.path, as_version=4)
+    for cell in original.cells:
+        if cell.cell_type == "code" and solution_blocks(cell.source):
+            cell.metadata["jupyter"] = {"source_hidden": True}
+    student = student_edition(original, chapter, CHAPTERS)
+    stubs = [c for c in student.cells if c.cell_type == "code" and "raise NotImplementedError(" in c.source]
+    assert stubs and all("source_hidden" not in c.metadata.get("jupyter", {}) for c in stubs)
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.relpath.stem)
 def test_stubs_raise_a_friendly_not_implemented_error(chapter):
     student = student_edition(nbformat.read(chapter.path, as_version=4), chapter, CHAPTERS)

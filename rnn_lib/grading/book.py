@@ -164,7 +164,8 @@ def student_edition(nb, chapter, chapters=()):
     """A copy of notebook `nb` with every solution replaced by a stub.
 
     Exercise and check cells lose their outputs and execution counts, and
-    exercise cells lose the ``hide-input`` tag; everything else is kept.
+    exercise cells lose the ``hide-input`` tag and JupyterLab's collapsed flag
+(``jupyter.source_hidden``); everything else is kept.
     """
     nb = copy.deepcopy(nb)
     chapters = [chapter] + [c for c in chapters if c.path != chapter.path]
@@ -183,6 +184,11 @@ def student_edition(nb, chapter, chapters=()):
                 cell.metadata["tags"] = tags
             else:
                 cell.metadata.pop("tags", None)
+            # The stub is for the student to fill in: shown, not collapsed, in JupyterLab too.
+            jupyter = cell.metadata.get("jupyter", {})
+            jupyter.pop("source_hidden", None)
+            if not jupyter:
+                cell.metadata.pop("jupyter", None)
         if blocks or _calls_check(cell.source, chapter.functions):
             cell.outputs = []
             cell.execution_count = None
