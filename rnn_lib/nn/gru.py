@@ -168,44 +168,55 @@ def gru_forward(x, h0, W_x, W_h, B, *, reset_after=False):
     -------
     h : ndarray of shape (N, T, H)
     cache : GRUCache
+
+    Notes
+    -----
+    As in `rnn_lib.nn.lstm.lstm_forward`, the arrays inside are stored
+    (T, features, N), so that every gate of a step is one contiguous block.
     """
     reset_after = _check_reset_after(reset_after)
     x, (h0,), W_x, W_h, B = prepare(x, {"h0": h0}, W_x, W_h, B, 3, _ORDER, "N, T, D")
     N, T, D = x.shape
     H = h0.shape[1]
-    x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))  # (T, N, D), time-major
-    gates = (x_tm.reshape(T * N, D) @ W_x).reshape(T, N, 3 * H)  # every step at once
-    gates += B
-    u, h = (np.empty((T, N, H), dtype=x.dtype) for _ in range(2))
-    W_hrz = np.ascontiguousarray(W_h[:, :2 * H])
-    W_hn = np.ascontiguousarray(W_h[:, 2 * H:])
-    rec = np.empty((N, 3 * H), dtype=x.dtype)  # buffers reused each step
-    rec2 = np.empty((N, 2 * H), dtype=x.dtype)
-    rec1 = np.empty((N, H), dtype=x.dtype)
-    h_prev = h0
+    # sigmoid(a) = (1 + tanh(a / 2)) / 2, with the r and z rows halved (exact).
+    half = np.ones((3 * H, 1), dtype=x.dtype)
+    half[:2 * H] = 0.5
+    xT = np.ascontiguousarray(x.transpose(1, 2, 0))  # (T, D, N)
+    gates = np.matmul(W_x.T * half, xT)  # (T, 3H, N): every step's input at once
+    gates += B[:, None] * half
+    W_hT = np.ascontiguousarray(W_h.T * half)
+    W_hrzT, W_hnT = W_hT[:2 * H], W_hT[2 * H:]  # contiguous row blocks
+    u, h = (np.empty((T, H, N), dtype=x.dtype) for _ in range(2))
+    rec = np.empty((3 * H, N), dtype=x.dtype)  # buffers reused each step
+    rec2 = np.empty((2 * H, N), dtype=x.dtype)
+    rec1 = np.empty((H, N), dtype=x.dtype)
+    h_prev = h0.T
     for t in range(T):
         a = gates[t]
+        rz = a[:2 * H]
         if reset_after:
-            np.matmul(h_prev, W_h, out=rec)
-            a[:, :2 * H] += rec[:, :2 * H]
-            u[t] = rec[:, 2 * H:]
+            np.matmul(W_hT, h_prev, out=rec)
+            rz += rec[:2 * H]
+            u[t] = rec[2 * H:]
         else:
-            a[:, :2 * H] += np.matmul(h_prev, W_hrz, out=rec2)
-        sigmoid(a[:, :2 * H], out=a[:, :2 * H])
-        r, z, n = a[:, :H], a[:, H:2 * H], a[:, 2 * H:]
+            rz += np.matmul(W_hrzT, h_prev, out=rec2)
+        np.tanh(rz, out=rz)
+        rz *= 0.5
+        rz += 0.5
+        r, z, n = a[:H], a[H:2 * H], a[2 * H:]
         if reset_after:
             n += np.multiply(r, u[t], out=rec1)
         else:
             np.multiply(r, h_prev, out=u[t])
-            n += np.matmul(u[t], W_hn, out=rec1)
+            n += np.matmul(W_hnT, u[t], out=rec1)
         np.tanh(n, out=n)
         h_t = np.subtract(h_prev, n, out=h[t])  # h_t = n + z * (h_prev - n)
         h_t *= z
         h_prev = np.add(h_t, n, out=h_t)
-    bt = (1, 0, 2)
-    cache = GRUCache(x_tm.transpose(bt), h0, gates.transpose(bt), u.transpose(bt),
-                     h.transpose(bt), W_x, W_h, reset_after)
-    return h.transpose(bt), cache
+    bf = (2, 0, 1)  # batch-first views of the (T, features, N) blocks
+    cache = GRUCache(xT.transpose(bf), h0, gates.transpose(bf), u.transpose(bf),
+                     h.transpose(bf), W_x, W_h, reset_after)
+    return h.transpose(bf), cache
 
 
 def gru_backward(dh, cache):
@@ -234,58 +245,55 @@ def gru_backward(dh, cache):
     x, h0, gates, u, h, W_x, W_h, reset_after = check_cache(
         cache, GRUCache, "gru_forward", _CACHE_AXES)
     N, T, H = h.shape
-    D = x.shape[2]
     dh = check_upstream(dh, h.shape, "dh", "N, T, H", h.dtype)
-    tm = (1, 0, 2)
-    g_tm = np.ascontiguousarray(gates.transpose(tm))  # free from gru_forward
-    u_tm, h_tm = (np.ascontiguousarray(a.transpose(tm)) for a in (u, h))
-    dh_tm = dh.transpose(tm)
-    r, z, n = (g_tm[..., k * H:(k + 1) * H] for k in range(3))
-    h_prev = np.concatenate([h0[None], h_tm[:-1]])  # (T, N, H)
-    da = np.empty((T, N, 3 * H), dtype=h.dtype)  # the local factors, then da in place
-    np.multiply(r, 1 - r, out=da[..., :H])
-    da[..., :H] *= u_tm if reset_after else h_prev
-    np.subtract(h_prev, n, out=da[..., H:2 * H])
-    da[..., H:2 * H] *= z
-    da[..., H:2 * H] *= 1 - z
-    np.multiply(n, n, out=da[..., 2 * H:])
-    np.subtract(1, da[..., 2 * H:], out=da[..., 2 * H:])
-    da[..., 2 * H:] *= 1 - z
-    W_hrzT = np.ascontiguousarray(W_h[:, :2 * H].T)
-    W_hnT = np.ascontiguousarray(W_h[:, 2 * H:].T)
+    fm = (1, 2, 0)  # (T, features, N), free when the cache came from gru_forward
+    g_fm, u_fm, h_fm, xT = (np.ascontiguousarray(a.transpose(fm)) for a in (gates, u, h, x))
+    dh_fm = np.ascontiguousarray(dh.transpose(fm))
+    r, z, n = (g_fm[:, k * H:(k + 1) * H] for k in range(3))
+    h_prev = np.concatenate([h0.T[None], h_fm[:-1]])  # (T, H, N)
+    da = np.empty((T, 3 * H, N), dtype=h.dtype)  # the local factors, then da in place
+    np.multiply(r, 1 - r, out=da[:, :H])
+    da[:, :H] *= u_fm if reset_after else h_prev
+    np.subtract(h_prev, n, out=da[:, H:2 * H])
+    da[:, H:2 * H] *= z
+    da[:, H:2 * H] *= 1 - z
+    np.multiply(n, n, out=da[:, 2 * H:])
+    np.subtract(1, da[:, 2 * H:], out=da[:, 2 * H:])
+    da[:, 2 * H:] *= 1 - z
+    W_hrz = np.ascontiguousarray(W_h[:, :2 * H])
+    W_hn = np.ascontiguousarray(W_h[:, 2 * H:])
     # With reset after, W_hn multiplies h_{t-1}, and its gradient is da_n * r.
-    dah = np.empty((T, N, H), dtype=h.dtype) if reset_after else None
-    g = np.zeros((N, H), dtype=h.dtype)  # gradient flowing back into h_t
+    dah = np.empty((T, H, N), dtype=h.dtype) if reset_after else None
+    g = np.zeros((H, N), dtype=h.dtype)  # gradient flowing back into h_t
     dh_t = np.empty_like(g)
     du = np.empty_like(g)
     tmp = np.empty_like(g)
     for t in range(T - 1, -1, -1):
-        np.add(dh_tm[t], g, out=dh_t)
+        np.add(dh_fm[t], g, out=dh_t)
         da_t = da[t]
-        da_t.reshape(N, 3, H)[:, 1:] *= dh_t[:, None, :]  # da_z and da_n
-        da_n = da_t[:, 2 * H:]
+        da_t[H:].reshape(2, H, N)[...] *= dh_t  # da_z and da_n
+        da_n = da_t[2 * H:]
         np.multiply(dh_t, z[t], out=g)  # the direct path, through z * h_{t-1}
         if reset_after:
-            da_t[:, :H] *= da_n
-            g += np.matmul(np.multiply(da_n, r[t], out=dah[t]), W_hnT, out=tmp)
+            da_t[:H] *= da_n
+            g += np.matmul(W_hn, np.multiply(da_n, r[t], out=dah[t]), out=tmp)
         else:
-            np.matmul(da_n, W_hnT, out=du)  # dL/du_t, u_t = r_t * h_{t-1}
-            da_t[:, :H] *= du
+            np.matmul(W_hn, da_n, out=du)  # dL/du_t, u_t = r_t * h_{t-1}
+            da_t[:H] *= du
             g += np.multiply(du, r[t], out=tmp)
-        g += np.matmul(da_t[:, :2 * H], W_hrzT, out=tmp)
-    da2 = da.reshape(T * N, 3 * H)
-    x_tm = np.ascontiguousarray(x.transpose(tm)).reshape(T * N, D)
-    hp2 = h_prev.reshape(T * N, H)
-    dW_x = x_tm.T @ da2
+        g += np.matmul(W_hrz, da_t[:2 * H], out=tmp)
+    # The weight gradients: one contraction over all steps and the batch.
+    steps_and_batch = ([0, 2], [0, 2])
+    dW_x = np.tensordot(xT, da, axes=steps_and_batch)
     dW_h = np.empty_like(W_h)
-    dW_h[:, :2 * H] = hp2.T @ da2[:, :2 * H]
+    dW_h[:, :2 * H] = np.tensordot(h_prev, da[:, :2 * H], axes=steps_and_batch)
     if reset_after:
-        dW_h[:, 2 * H:] = hp2.T @ dah.reshape(T * N, H)
+        dW_h[:, 2 * H:] = np.tensordot(h_prev, dah, axes=steps_and_batch)
     else:
-        dW_h[:, 2 * H:] = u_tm.reshape(T * N, H).T @ da2[:, 2 * H:]
-    dB = da2.sum(axis=0)
-    dx = (da2 @ W_x.T).reshape(T, N, D).transpose(tm)
-    return dx, g, dW_x, dW_h, dB
+        dW_h[:, 2 * H:] = np.tensordot(u_fm, da[:, 2 * H:], axes=steps_and_batch)
+    dB = da.sum(axis=(0, 2))
+    dx = np.matmul(W_x, da).transpose(2, 0, 1)  # (N, T, D)
+    return dx, np.ascontiguousarray(g.T), dW_x, dW_h, dB
 
 
 # The GRU behind `rnn_lib.nn.cells`'s interface, with gru_forward's default

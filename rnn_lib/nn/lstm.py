@@ -150,6 +150,13 @@ def lstm_forward(x, h0, W_x, W_h, B, *, c0=None):
         Hidden state after every step.
     cache : LSTMCache
         Holds every cell state too: ``cache.c[:, -1]`` is the last one.
+
+    Notes
+    -----
+    Inside, every array is stored time-major and transposed, (T, features,
+    N): each gate of a step is then one contiguous block, and NumPy works on
+    contiguous blocks in one call instead of one call per row. What is
+    returned are (N, T, ...) views of those blocks.
     """
     states = {"h0": h0} if c0 is None else {"h0": h0, "c0": c0}
     x, states, W_x, W_h, B = prepare(x, states, W_x, W_h, B, 4, _ORDER, "N, T, D")
@@ -157,28 +164,35 @@ def lstm_forward(x, h0, W_x, W_h, B, *, c0=None):
     c0 = states[1] if c0 is not None else np.zeros_like(h0)
     N, T, D = x.shape
     H = h0.shape[1]
-    # Time-major storage makes every per-step slice one contiguous block.
-    x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))  # (T, N, D)
-    gates = (x_tm.reshape(T * N, D) @ W_x).reshape(T, N, 4 * H)  # all steps, all gates
-    gates += B
-    c, tanh_c, h = (np.empty((T, N, H), dtype=x.dtype) for _ in range(3))
-    rec = np.empty((N, 4 * H), dtype=x.dtype)  # reused each step
-    ig = np.empty((N, H), dtype=x.dtype)
-    h_prev, c_prev = h0, c0
+    # sigmoid(a) = (1 + tanh(a / 2)) / 2: with the i, f, o rows halved (exact,
+    # a power of two), one tanh over each step's contiguous block serves all
+    # four gates, and nothing overflows.
+    half = np.ones((4 * H, 1), dtype=x.dtype)
+    half[:3 * H] = 0.5
+    xT = np.ascontiguousarray(x.transpose(1, 2, 0))  # (T, D, N)
+    gates = np.matmul(W_x.T * half, xT)  # (T, 4H, N): every step's input at once
+    gates += B[:, None] * half
+    W_hT = np.ascontiguousarray(W_h.T * half)
+    c, tanh_c, h = (np.empty((T, H, N), dtype=x.dtype) for _ in range(3))
+    rec = np.empty((4 * H, N), dtype=x.dtype)  # reused each step
+    ig = np.empty((H, N), dtype=x.dtype)
+    h_prev, c_prev = h0.T, c0.T
     for t in range(T):
         a = gates[t]
-        a += np.matmul(h_prev, W_h, out=rec)
-        sigmoid(a[:, :3 * H], out=a[:, :3 * H])  # overwrite a with the gates in place
-        np.tanh(a[:, 3 * H:], out=a[:, 3 * H:])
-        i, f, o, g = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+        a += np.matmul(W_hT, h_prev, out=rec)
+        np.tanh(a, out=a)  # overwrite a with the gates in place
+        ifo = a[:3 * H]
+        ifo *= 0.5
+        ifo += 0.5
+        i, f, o, g = a[:H], a[H:2 * H], a[2 * H:3 * H], a[3 * H:]
         c_prev = np.multiply(f, c_prev, out=c[t])
         c_prev += np.multiply(i, g, out=ig)
         np.tanh(c_prev, out=tanh_c[t])
         h_prev = np.multiply(o, tanh_c[t], out=h[t])
-    bt = (1, 0, 2)  # back to batch-first views of the time-major blocks
-    cache = LSTMCache(x_tm.transpose(bt), h0, c0, gates.transpose(bt), c.transpose(bt),
-                      tanh_c.transpose(bt), h.transpose(bt), W_x, W_h)
-    return h.transpose(bt), cache
+    bf = (2, 0, 1)  # batch-first views of the (T, features, N) blocks
+    cache = LSTMCache(xT.transpose(bf), h0, c0, gates.transpose(bf), c.transpose(bf),
+                      tanh_c.transpose(bf), h.transpose(bf), W_x, W_h)
+    return h.transpose(bf), cache
 
 
 def lstm_backward(dh, cache, *, return_dc0=False):
@@ -212,51 +226,47 @@ def lstm_backward(dh, cache, *, return_dc0=False):
     x, h0, c0, gates, c, tanh_c, h, W_x, W_h = check_cache(
         cache, LSTMCache, "lstm_forward", _CACHE_AXES)
     N, T, H = h.shape
-    D = x.shape[2]
     dh = check_upstream(dh, h.shape, "dh", "N, T, H", h.dtype)
-    tm = (1, 0, 2)
-    # Free (no copy) when the cache came from lstm_forward: its arrays are time-major.
-    g_tm = np.ascontiguousarray(gates.transpose(tm))
-    c_tm, tc_tm, h_tm = (np.ascontiguousarray(a.transpose(tm)) for a in (c, tanh_c, h))
-    dh_tm = dh.transpose(tm)
-    i, f, o, g = (g_tm[..., k * H:(k + 1) * H] for k in range(4))
-    da = np.empty((T, N, 4 * H), dtype=h.dtype)  # the local factors, then da in place
-    np.multiply(i, 1 - i, out=da[..., :H])
-    da[..., :H] *= g
-    np.multiply(f, 1 - f, out=da[..., H:2 * H])
-    da[0, :, H:2 * H] *= c0
-    da[1:, :, H:2 * H] *= c_tm[:-1]
-    np.multiply(o, 1 - o, out=da[..., 2 * H:3 * H])
-    da[..., 2 * H:3 * H] *= tc_tm
-    np.multiply(g, g, out=da[..., 3 * H:])
-    np.subtract(1, da[..., 3 * H:], out=da[..., 3 * H:])
-    da[..., 3 * H:] *= i
-    dc_from_h = o * (1 - tc_tm * tc_tm)  # (T, N, H): d c_t / d h_t's share
-    W_hT = np.ascontiguousarray(W_h.T)
-    gh = np.zeros((N, H), dtype=h.dtype)  # gradient flowing back into h_t
-    gc = np.zeros((N, H), dtype=h.dtype)  # gradient flowing back into c_t
+    fm = (1, 2, 0)  # (T, features, N), free when the cache came from lstm_forward
+    g_fm, c_fm, tc_fm, h_fm, xT = (np.ascontiguousarray(a.transpose(fm))
+                                   for a in (gates, c, tanh_c, h, x))
+    dh_fm = np.ascontiguousarray(dh.transpose(fm))
+    i, f, o, g = (g_fm[:, k * H:(k + 1) * H] for k in range(4))
+    da = np.empty((T, 4 * H, N), dtype=h.dtype)  # the local factors, then da in place
+    np.multiply(i, 1 - i, out=da[:, :H])
+    da[:, :H] *= g
+    np.multiply(f, 1 - f, out=da[:, H:2 * H])
+    da[0, H:2 * H] *= c0.T
+    da[1:, H:2 * H] *= c_fm[:-1]
+    np.multiply(o, 1 - o, out=da[:, 2 * H:3 * H])
+    da[:, 2 * H:3 * H] *= tc_fm
+    np.multiply(g, g, out=da[:, 3 * H:])
+    np.subtract(1, da[:, 3 * H:], out=da[:, 3 * H:])
+    da[:, 3 * H:] *= i
+    dc_from_h = o * (1 - tc_fm * tc_fm)  # (T, H, N): how c_t moves h_t
+    W_h = np.ascontiguousarray(W_h)
+    gh = np.zeros((H, N), dtype=h.dtype)  # gradient flowing back into h_t
+    gc = np.zeros((H, N), dtype=h.dtype)  # gradient flowing back into c_t
     dh_t = np.empty_like(gh)
     tmp = np.empty_like(gh)
     for t in range(T - 1, -1, -1):
-        np.add(dh_tm[t], gh, out=dh_t)
+        np.add(dh_fm[t], gh, out=dh_t)
         gc += np.multiply(dh_t, dc_from_h[t], out=tmp)  # now dL/dc_t
         da_t = da[t]
-        da_t[:, 2 * H:3 * H] *= dh_t
-        # i, f and g are scaled by dL/dc_t
-        da_t.reshape(N, 4, H)[:, :2] *= gc[:, None, :]
-        da_t[:, 3 * H:] *= gc
+        da_t[2 * H:3 * H] *= dh_t
+        da_t[:2 * H].reshape(2, H, N)[...] *= gc  # i and f, scaled by dL/dc_t
+        da_t[3 * H:] *= gc  # and g
         gc *= f[t]  # dL/dc_{t-1} = dL/dc_t * f_t: no W_h, no tanh'
-        np.matmul(da_t, W_hT, out=gh)
-    da2 = da.reshape(T * N, 4 * H)
-    x_tm = np.ascontiguousarray(x.transpose(tm)).reshape(T * N, D)
-    dW_x = x_tm.T @ da2
-    dW_h = h0.T @ da[0]
+        np.matmul(W_h, da_t, out=gh)
+    # The weight gradients: one contraction over all steps and the batch.
+    dW_x = np.tensordot(xT, da, axes=([0, 2], [0, 2]))
+    dW_h = h0.T @ da[0].T
     if T > 1:
-        dW_h += h_tm[:-1].reshape((T - 1) * N, H).T @ da2[N:]
-    dB = da2.sum(axis=0)
-    dx = (da2 @ W_x.T).reshape(T, N, D).transpose(tm)
-    out = (dx, gh, dW_x, dW_h, dB)
-    return out + (gc,) if return_dc0 else out
+        dW_h += np.tensordot(h_fm[:-1], da[1:], axes=([0, 2], [0, 2]))
+    dB = da.sum(axis=(0, 2))
+    dx = np.matmul(W_x, da).transpose(2, 0, 1)  # (N, T, D)
+    out = (dx, np.ascontiguousarray(gh.T), dW_x, dW_h, dB)
+    return out + (np.ascontiguousarray(gc.T),) if return_dc0 else out
 
 
 # The LSTM behind `rnn_lib.nn.cells`'s interface: the state is (h, c).
