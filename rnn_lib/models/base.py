@@ -7,6 +7,7 @@ pass over a batch of sequences, and saves a fitted model without pickle.
 import numpy as np
 
 from ..nn.rnn import rnn_backward, rnn_forward
+from ..nn.init import init_recurrent_weights
 from ..utils.validation import as_float_array, check_positive_int, check_random_state
 from . import persistence
 from ._inputs import check_fitted, rnn_weights, validate_X
@@ -27,11 +28,9 @@ class RecurrentModel:
         H = check_positive_int(self.n_nodes, "n_nodes")
         if rng is None:
             rng = np.random.default_rng(check_random_state(self.random_state))
-        limit_x = np.sqrt(6.0 / (n_features + H))
-        limit_h = np.sqrt(6.0 / (H + H))
-        self.W_x = rng.uniform(-limit_x, limit_x, size=(n_features, H))
-        self.W_h = rng.uniform(-limit_h, limit_h, size=(H, H))
-        self.B = np.zeros(H)
+        # For the RNN exactly the draws above; one Glorot block per gate otherwise.
+        self.W_x, self.W_h, self.B = init_recurrent_weights(
+            getattr(self, "cell", "rnn"), n_features, H, rng)
 
     def forward_propagation(self, X):
         """Hidden states of every sequence at every step, starting from h0 = 0.

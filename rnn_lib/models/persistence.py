@@ -31,7 +31,7 @@ from ._inputs import check_fitted, validate_settings
 KIND = "rnn_lib.ScratchSimpleRNNClassifier"
 FORMAT_VERSION = 1
 SETTINGS = ("n_nodes", "learning_rate", "random_state", "batch_size", "optimizer",
-            "lr_schedule", "clip_norm", "input_noise")
+            "lr_schedule", "clip_norm", "input_noise", "cell")
 WEIGHTS = ("W_x", "W_h", "B", "W_y", "B_y")
 RECORDS = ("loss_curve_", "validation_scores_", "grad_norms_")
 REQUIRED = ("__format_version__", "settings", *WEIGHTS, "classes_", "n_features_in_",
@@ -127,6 +127,8 @@ def _read(cls, npz, name):
         settings = json.loads(str(_entry(npz, "settings", name, "U", ())))
     except json.JSONDecodeError as exc:
         raise ModelFileError(f"{name} is damaged: its settings are not valid JSON ({exc})") from None
+    if isinstance(settings, dict):
+        settings.setdefault("cell", "rnn")  # files from before the setting hold RNNs
     if not isinstance(settings, dict) or set(settings) != set(SETTINGS):
         raise ModelFileError(f"{name} is damaged: expected the settings {', '.join(SETTINGS)}; "
                              f"got {settings!r}")
