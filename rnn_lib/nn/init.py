@@ -36,7 +36,7 @@ def init_recurrent_weights(cell, D, H, rng, *, recurrent="glorot"):
 
     Parameters
     ----------
-    cell : {"rnn", "lstm", "gru"}
+    cell : {"rnn", "lstm", "gru"}, or a `rnn_lib.nn.cells.Cell`
     D, H : int
         Input features and hidden units.
     rng : numpy.random.Generator
@@ -48,6 +48,7 @@ def init_recurrent_weights(cell, D, H, rng, *, recurrent="glorot"):
     -------
     W_x, W_h, B : ndarray (float64)
     """
+    cell = getattr(cell, "name", cell)  # a Cell of the registry, or its name
     if cell not in _GATES:
         raise ValueError(f"cell must be one of {sorted(_GATES)}; got {cell!r}")
     if recurrent not in ("glorot", "orthogonal"):
