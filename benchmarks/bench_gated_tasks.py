@@ -16,6 +16,8 @@ The results go to benchmarks/results/gated_<task>.json (one entry per run,
 written as soon as it finishes), which chapter 5 reads and quotes.
 
 Run:  python benchmarks/bench_gated_tasks.py [adding] [digits] [lm] [--seeds 5]
+(with --first-seed k, seeds k .. 4 go to gated_<task>_from<k>.json, so that
+two processes can share the seeds; chapter 5 reads both files)
 """
 import argparse
 import datetime
@@ -27,7 +29,7 @@ import time
 import numpy as np
 
 from rnn_lib import ScratchSimpleRNNClassifier, load_digit_sequences
-from rnn_lib.data import adding_problem
+from rnn_lib.data.synthetic import adding_problem
 from rnn_lib.models.regressor import ScratchSequenceRegressor
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results"
@@ -74,9 +76,10 @@ def lm_run(cell, seed):
     return {"validation_accuracy": model.accuracy(valid)}
 
 
-def _save(task, results):
+def _save(task, results, first_seed):
     RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"gated_{task}.json"
+    suffix = f"_from{first_seed}" if first_seed else ""  # a second process's share
+    path = RESULTS / f"gated_{task}{suffix}.json"
     path.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
 
 
@@ -84,6 +87,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("tasks", nargs="*", default=["adding", "digits", "lm"])
     parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="run seeds first-seed .. seeds-1 (to share them out)")
     args = parser.parse_args()
     for task in args.tasks:
         results = {"measured": f"{datetime.date.today().isoformat()}, {platform.machine()}, "
@@ -91,7 +96,7 @@ def main():
                    "settings": {"adding": ADDING, "adding_T": ADDING_T} if task == "adding"
                    else {}, "runs": []}
         split = digits_split() if task == "digits" else None
-        for seed in range(args.seeds):
+        for seed in range(args.first_seed, args.seeds):
             for cell in CELLS:
                 for T in (ADDING_T if task == "adding" else (None,)):
                     t0 = time.perf_counter()
@@ -103,7 +108,7 @@ def main():
                         run = lm_run(cell, seed)
                     run.update(cell=cell, seed=seed, T=T, seconds=time.perf_counter() - t0)
                     results["runs"].append(run)
-                    _save(task, results)
+                    _save(task, results, args.first_seed)
                     shown = {k: round(v, 4) for k, v in run.items()
                              if isinstance(v, float) and k != "seconds"}
                     print(task, cell, T, seed, shown, f"{run['seconds']:.0f}s", flush=True)
