@@ -14,7 +14,8 @@ Weights follow the book's math: ``W_x (D, H)``, ``W_h (H, H)``, ``B (H,)``,
 
 The package's folders are the layers of its design:
 
-- `rnn_lib.nn`: forward/backward function pairs (the RNN, layers, losses)
+- `rnn_lib.nn`: forward/backward function pairs (the RNN, the LSTM and the
+  GRU, layers, losses)
 - `rnn_lib.optim`: optimizers and gradient clipping
 - `rnn_lib.models`: estimators (the classifier, the language model) and
   their model files
@@ -39,6 +40,22 @@ from .nn.layers import (
     affine_forward,
     last_state_backward,
     last_state_forward,
+)
+from .nn.gru import (
+    GRUCache,
+    GRUStepCache,
+    gru_backward,
+    gru_forward,
+    gru_step_backward,
+    gru_step_forward,
+)
+from .nn.lstm import (
+    LSTMCache,
+    LSTMStepCache,
+    lstm_backward,
+    lstm_forward,
+    lstm_step_backward,
+    lstm_step_forward,
 )
 from .nn.losses import log_softmax, softmax, softmax_cross_entropy, temporal_softmax_cross_entropy
 from .optim import SGD, AdaGrad, Adam, Momentum, RMSProp, clip_grad_norm, grad_norm
@@ -91,4 +108,17 @@ __all__ = [
     "human_numbers_split",
     "human_numbers_text",
     "human_numbers_tokens",
+    # chapter 5: gated cells
+    "GRUCache",
+    "GRUStepCache",
+    "gru_backward",
+    "gru_forward",
+    "gru_step_backward",
+    "gru_step_forward",
+    "LSTMCache",
+    "LSTMStepCache",
+    "lstm_backward",
+    "lstm_forward",
+    "lstm_step_backward",
+    "lstm_step_forward",
 ]

@@ -20,15 +20,16 @@ input from the functions here, for example
 
 One module per chapter holds its checks beside its catalogue of mistakes:
 `forward` (chapter 1), `bptt` (chapter 2), `training` and `model` (chapter 3),
-`language` (chapter 4).
+`language` (chapter 4), `gated` (chapter 5).
 `EXERCISES` lists every graded exercise for the grader:
 name -> Exercise(check, names of the notebook functions it takes, points,
 library functions that solve it).
 """
-from . import bptt, forward, language, model, training
+from . import bptt, forward, gated, language, model, training
 from ._base import CheckResult, Exercise
 from .bptt import check_rnn_backward, check_rnn_step_backward
 from .forward import check_rnn_forward, check_rnn_step_forward
+from .gated import check_gru_step_forward, check_lstm_step_backward, check_lstm_step_forward
 from .language import (
     check_embedding_backward,
     check_next_token_probabilities,
@@ -56,7 +57,10 @@ __all__ = [
     "Exercise",
     "check_adam_step",
     "check_embedding_backward",
+    "check_gru_step_forward",
     "check_loss_and_grads",
+    "check_lstm_step_backward",
+    "check_lstm_step_forward",
     "check_next_token_probabilities",
     "check_rnn_backward",
     "check_rnn_forward",
@@ -70,4 +74,4 @@ __all__ = [
 
 # In the book's order; each chapter module owns its exercises.
 EXERCISES = {**forward.EXERCISES, **bptt.EXERCISES, **training.EXERCISES, **model.EXERCISES,
-             **language.EXERCISES}
+             **language.EXERCISES, **gated.EXERCISES}

@@ -5,6 +5,7 @@
   `number_to_words`: fast.ai's Human Numbers (1 to 9999 in words), generated;
   `human_numbers_results`: the language-model benchmark's figures on it.
 - `Vocabulary`: tokens numbered in a fixed order, with encode and decode.
+- `adding_problem`: the adding problem, a task that needs a long memory.
 """
 from .digits import load_digit_sequences
 from .human_numbers import (
@@ -14,7 +15,9 @@ from .human_numbers import (
     human_numbers_tokens,
     number_to_words,
 )
+from .synthetic import ADDING_BASELINE_MSE, adding_problem
 from .vocabulary import Vocabulary
 
-__all__ = ["Vocabulary", "human_numbers_results", "human_numbers_split", "human_numbers_text",
-           "human_numbers_tokens", "load_digit_sequences", "number_to_words"]
+__all__ = ["ADDING_BASELINE_MSE", "Vocabulary", "adding_problem", "human_numbers_results",
+           "human_numbers_split", "human_numbers_text", "human_numbers_tokens",
+           "load_digit_sequences", "number_to_words"]

@@ -6,6 +6,8 @@ naming the argument, what was expected and what came in.
 import numpy as np
 
 from ..exceptions import NotFittedError
+from ..nn._gated import check_gated_weights
+from ..nn.cells import get_cell
 from ..optim import OPTIMIZERS
 from ..utils.validation import (
     as_float_array,
@@ -30,7 +32,12 @@ def rnn_weights(model):
             "the weights are not set: call fit(X, y) first, or set W_x (D, H), "
             "W_h (H, H) and B (H,) by hand"
         )
-    W_x, W_h, B, _, _ = check_rnn_weights(model.W_x, model.W_h, model.B)
+    cell = get_cell(getattr(model, "cell", "rnn"))
+    if cell.gates == 1:
+        W_x, W_h, B, _, _ = check_rnn_weights(model.W_x, model.W_h, model.B)
+    else:
+        W_x, W_h, B, _, _ = check_gated_weights(model.W_x, model.W_h, model.B, cell.gates,
+                                                f"the {cell.name}'s gates")
     return W_x, W_h, B
 
 def check_fitted(model):
@@ -42,7 +49,7 @@ def check_fitted(model):
             f"this {type(model).__name__} is not fitted yet: call fit(X, y) first"
         )
     W_x, W_h, B = rnn_weights(model)
-    D, H = W_x.shape
+    D, H = W_x.shape[0], W_h.shape[0]
     check_dim(D, model.n_features_in_,
               "W_x's first axis (D) must match n_features_in_, the D that fit saw")
     C = len(model.classes_)
@@ -70,6 +77,7 @@ def validate_settings(model):
     if model.clip_norm is not None:
         check_positive_float(model.clip_norm, "clip_norm")
     check_nonnegative_float(model.input_noise, "input_noise")
+    get_cell(getattr(model, "cell", "rnn"))
 
 def validate_X(X, lengths, n_features=None, source="the data fit was called with",
                 names=("X", "lengths")):

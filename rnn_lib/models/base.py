@@ -7,6 +7,7 @@ pass over a batch of sequences, and saves a fitted model without pickle.
 import numpy as np
 
 from ..nn.rnn import rnn_backward, rnn_forward
+from ..nn.init import init_recurrent_weights
 from ..utils.validation import as_float_array, check_positive_int, check_random_state
 from . import persistence
 from ._inputs import check_fitted, rnn_weights, validate_X
@@ -31,6 +32,11 @@ class RecurrentModel:
         init = check_init(getattr(self, "init", "glorot"))
         if rng is None:
             rng = np.random.default_rng(check_random_state(self.random_state))
+        cell = getattr(self, "cell", "rnn")
+        if cell != "rnn":  # one block per gate (rnn_lib.nn.init)
+            self.W_x, self.W_h, self.B = init_recurrent_weights(
+                cell, n_features, H, rng, recurrent=init)
+            return
         limit_x = np.sqrt(6.0 / (n_features + H))
         self.W_x = rng.uniform(-limit_x, limit_x, size=(n_features, H))
         if init == "orthogonal":

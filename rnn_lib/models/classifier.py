@@ -14,7 +14,7 @@ import numpy as np
 
 from ..nn.layers import affine_backward, affine_forward, last_state_backward, last_state_forward
 from ..nn.losses import softmax, softmax_cross_entropy
-from ..nn.rnn import rnn_backward, rnn_forward
+from ..nn.cells import get_cell
 from ..utils.validation import check_positive_int
 from . import training
 from ._inputs import (
@@ -57,6 +57,9 @@ class ScratchSimpleRNNClassifier(RecurrentModel):
         How W_h is drawn: Glorot-uniform like W_x and W_y, or a random
         orthogonal matrix (all singular values 1), which keeps the gradient's
         size over many steps in check at the start of training.
+    cell : {"rnn", "lstm", "gru"}, default "rnn"
+        The recurrent layer (`rnn_lib.nn.cells`). With a gated cell, W_x is
+        (D, G*H), W_h (H, G*H) and B (G*H,), G = 4 (LSTM) or 3 (GRU).
 
     Attributes
     ----------
@@ -84,7 +87,7 @@ class ScratchSimpleRNNClassifier(RecurrentModel):
 
     def __init__(self, n_nodes=4, learning_rate=0.01, random_state=None, *,
                  batch_size=32, optimizer="adam", lr_schedule="cosine", clip_norm=5.0,
-                 input_noise=0.5, init="glorot"):
+                 input_noise=0.5, init="glorot", cell="rnn"):
         self.n_nodes = n_nodes
         self.learning_rate = learning_rate
         self.random_state = random_state
@@ -94,6 +97,7 @@ class ScratchSimpleRNNClassifier(RecurrentModel):
         self.clip_norm = clip_norm
         self.input_noise = input_noise
         self.init = init
+        self.cell = cell
         self.W_x = None
         self.W_h = None
         self.B = None
@@ -110,6 +114,12 @@ class ScratchSimpleRNNClassifier(RecurrentModel):
         """The trainable arrays by name; the optimizer updates them in place."""
         return {"W_x": self.W_x, "W_h": self.W_h, "B": self.B,
                 "W_y": self.W_y, "B_y": self.B_y}
+
+    def _run_cell(self, X):
+        """The recurrent layer over X from a zero state: (h (N, T, H), cache)."""
+        cell = get_cell(self.cell)
+        state0 = tuple(np.zeros((X.shape[0], self.W_h.shape[0])) for _ in range(cell.n_states))
+        return cell.forward(X, state0, self.W_x, self.W_h, self.B)
 
     # ----------------------------------------------------------------- training
     def loss_and_grads(self, X, y, lengths=None):
@@ -129,14 +139,13 @@ class ScratchSimpleRNNClassifier(RecurrentModel):
             Same names and shapes as the parameters.
         """
         X, lengths = validate_X(X, lengths, n_features=check_fitted(self))
-        h0 = np.zeros((X.shape[0], self.W_h.shape[0]))
-        h, rnn_cache = rnn_forward(X, h0, self.W_x, self.W_h, self.B)  # (N, T, H)
+        h, rnn_cache = self._run_cell(X)  # (N, T, H)
         h_last, last_cache = last_state_forward(h, lengths)  # (N, H)
         logits, out_cache = affine_forward(h_last, self.W_y, self.B_y)  # (N, C)
         loss, dlogits = softmax_cross_entropy(logits, y)  # (softmax - onehot) / N
         dh_last, dW_y, dB_y = affine_backward(dlogits, out_cache)
         dh = last_state_backward(dh_last, last_cache)  # zero except at the last valid step
-        _, _, dW_x, dW_h, dB = rnn_backward(dh, rnn_cache)
+        _, _, dW_x, dW_h, dB = get_cell(self.cell).backward(dh, rnn_cache)
         return loss, {"W_x": dW_x, "W_h": dW_h, "B": dB, "W_y": dW_y, "B_y": dB_y}
 
     def fit(self, X, y, n_epochs=40, verbose=False, *, lengths=None, validation_data=None):
@@ -202,8 +211,7 @@ class ScratchSimpleRNNClassifier(RecurrentModel):
             Columns in the order of ``classes_``; each row sums to 1.
         """
         X, lengths = validate_X(X, lengths, n_features=check_fitted(self))
-        h0 = np.zeros((X.shape[0], self.W_h.shape[0]))
-        h, _ = rnn_forward(X, h0, self.W_x, self.W_h, self.B)
+        h, _ = self._run_cell(X)
         h_last, _ = last_state_forward(h, lengths)
         logits, _ = affine_forward(h_last, self.W_y, self.B_y)
         return softmax(logits)

@@ -56,6 +56,7 @@ class ModelFormat(NamedTuple):
     read_extra: Callable
     validate: Callable
     extra_names: tuple = ()  #: the entries extra_arrays writes
+    defaults: tuple = ()  #: (setting, value) pairs for files written before the setting existed
 
     @property
     def required(self):
@@ -93,11 +94,12 @@ def check_finite_weights(model, names):
 CLASSIFIER = ModelFormat(
     kind="rnn_lib.ScratchSimpleRNNClassifier", owner="ScratchSimpleRNNClassifier", version=1,
     settings=("n_nodes", "learning_rate", "random_state", "batch_size", "optimizer",
-              "lr_schedule", "clip_norm", "input_noise"),
+              "lr_schedule", "clip_norm", "input_noise", "init", "cell"),
     weights=("W_x", "W_h", "B", "W_y", "B_y"), counts=("n_features_in_", "n_iter_"),
     records=("loss_curve_", "validation_scores_", "grad_norms_"),
     extra_arrays=_classifier_extras, read_extra=_classifier_read_extra,
-    validate=_classifier_validate, extra_names=("classes_",))
+    validate=_classifier_validate, extra_names=("classes_",),
+    defaults=(("init", "glorot"), ("cell", "rnn")))  # files from before these settings
 
 # The classifier's format under the names this module has always had.
 KIND, FORMAT_VERSION, SETTINGS = CLASSIFIER.kind, CLASSIFIER.version, CLASSIFIER.settings
@@ -186,6 +188,9 @@ def _read(cls, npz, name, fmt):
         settings = json.loads(str(entry(npz, "settings", name, "U", ())))
     except json.JSONDecodeError as exc:
         raise ModelFileError(f"{name} is damaged: its settings are not valid JSON ({exc})") from None
+    if isinstance(settings, dict):
+        for key, value in fmt.defaults:
+            settings.setdefault(key, value)
     if not isinstance(settings, dict) or set(settings) != set(fmt.settings):
         raise ModelFileError(f"{name} is damaged: expected the settings "
                              f"{', '.join(fmt.settings)}; got {settings!r}")

@@ -10,6 +10,9 @@ check.
   the book; tested equal to the fast ones.
 - `rnn_lib.nn.layers`: the affine output layer and the last valid state.
 - `rnn_lib.nn.losses`: softmax, log-softmax and the cross-entropy losses.
+- `rnn_lib.nn.lstm`, `rnn_lib.nn.gru`: the gated cells (gates i, f, o, g and
+  r, z, n); `rnn_lib.nn.convert`: their weights from and to PyTorch's layout;
+  `rnn_lib.nn.init`: initial weights for every cell.
 """
 from .layers import (
     AffineCache,
@@ -19,7 +22,17 @@ from .layers import (
     last_state_backward,
     last_state_forward,
 )
+from .gru import GRUCache, GRUStepCache, gru_backward, gru_forward, gru_step_backward, gru_step_forward
+from .init import init_recurrent_weights
 from .losses import log_softmax, softmax, softmax_cross_entropy, temporal_softmax_cross_entropy
+from .lstm import (
+    LSTMCache,
+    LSTMStepCache,
+    lstm_backward,
+    lstm_forward,
+    lstm_step_backward,
+    lstm_step_forward,
+)
 from .rnn import (
     RNNCache,
     RNNStepCache,
@@ -30,6 +43,19 @@ from .rnn import (
 )
 
 __all__ = [
+    "GRUCache",
+    "GRUStepCache",
+    "LSTMCache",
+    "LSTMStepCache",
+    "gru_backward",
+    "gru_forward",
+    "gru_step_backward",
+    "gru_step_forward",
+    "init_recurrent_weights",
+    "lstm_backward",
+    "lstm_forward",
+    "lstm_step_backward",
+    "lstm_step_forward",
     "AffineCache",
     "LastStateCache",
     "RNNCache",

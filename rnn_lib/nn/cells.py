@@ -16,6 +16,8 @@ the chunk's first step). The weights stack `gates` blocks of H columns:
 """
 from typing import Callable, NamedTuple
 
+from .gru import gru_cell_backward, gru_cell_forward, gru_final_state
+from .lstm import lstm_cell_backward, lstm_cell_forward, lstm_final_state
 from .rnn import rnn_backward, rnn_forward
 
 __all__ = ["Cell", "CELLS", "get_cell"]
@@ -48,6 +50,8 @@ def _rnn_final_state(cache):
 
 CELLS = {
     "rnn": Cell("rnn", 1, 1, _rnn_forward, _rnn_backward, _rnn_final_state),
+    "lstm": Cell("lstm", 4, 2, lstm_cell_forward, lstm_cell_backward, lstm_final_state),
+    "gru": Cell("gru", 3, 1, gru_cell_forward, gru_cell_backward, gru_final_state),
 }
 
 
