@@ -83,6 +83,14 @@ def wrong_step(params, X, y, lengths, loss_and_grads, optimizer, rng, batch_size
     optimizer.step(grads)
     return loss
 
+KEPT = []
+
+def keep(rng):
+    KEPT.append(rng)
+
+def draw_from_kept(rng):
+    return KEPT[0].random()
+
 def private_parts(rng):
     return rng._bit_generator
 
@@ -91,6 +99,7 @@ def forged_callback(rng, forged):
     serving = [o for o in gc.get_objects() if type(o).__name__ == "Runner"][0]
     wire = type(serving).serve.__globals__
     rng.random()  # a true callback first: the grader is listening for them
+    forged = dict({"id": rng._key}, **forged)
     wire["write_message"](serving.fd_out, dict(forged, op="callback", cid=99))
     return wire["read_message"](serving.fd_in)
 '''
@@ -194,17 +203,22 @@ def test_loss_and_grads_feedback_reads_as_in_the_notebook(process, here):
     assert str(check_loss_and_grads(remote(process, "my_loss_and_grads"))) == expected
 
 
+def test_an_object_kept_from_an_earlier_call_says_so(process):
+    remote(process, "keep")(np.random.default_rng(0))
+    with pytest.raises(Exception, match="only during the call it was passed to"):
+        remote(process, "draw_from_kept")(np.random.default_rng(0))
+
+
 def test_only_public_methods_of_a_lent_object_can_be_reached(process):
     with pytest.raises(Exception, match="has no attribute '_bit_generator' here") as info:
         remote(process, "private_parts")(np.random.default_rng(0))
     assert type(info.value).__name__ == "AttributeError"
 
 
-FORGED = {"an unknown id": {"do": "call", "id": "c999", "args": {"t": "list", "v": []}, "kwargs": {}},
-          "a private attribute": {"do": "get", "id": "c0", "name": "__class__"},
-          "arguments that are not data": {"do": "call", "id": "c0", "args": {"t": "pickle"},
-                                          "kwargs": {}},
-          "no arguments": {"do": "call", "id": "c0"}}
+FORGED = {"an unknown id": {"do": "call", "id": "x1", "args": {"t": "list", "v": []}, "kwargs": {}},
+          "a private attribute": {"do": "get", "name": "__class__"},
+          "arguments that are not data": {"do": "call", "args": {"t": "pickle"}, "kwargs": {}},
+          "no arguments": {"do": "call"}}
 
 
 @pytest.mark.parametrize("forged", FORGED.values(), ids=FORGED.keys())

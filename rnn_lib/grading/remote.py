@@ -33,6 +33,14 @@ from .sandbox import Stopped
 __all__ = ["RemoteFunction", "RemoteValue", "Session"]
 
 _names = itertools.count()
+_lent_ids = itertools.count()  # thread-safe in CPython: one grader, several jobs
+_issued = [0]  # the handles made so far, about: for a clearer message only
+
+
+def _lent_id():
+    n = next(_lent_ids)
+    _issued[0] = max(_issued[0], n + 1)
+    return f"c{n}"
 _BUILTIN = {"NotImplementedError": NotImplementedError}  # the checks test for this one by type
 
 
@@ -73,14 +81,19 @@ class Session:
         return runner.encode(value, opaque, maps=maps)
 
     def _lend(self, obj, key=None):
-        key = key or f"c{len(self._lent)}"
+        key = key or _lent_id()  # unique in the grader: a stale one is known as such
         self._lent[key] = obj
         return {"t": "cb", "id": key, "type": type(obj).__name__[:100]}
 
     def callback(self, message):
         """Answer a ``callback`` message: run the lent object (or get its attribute) here."""
+        key = message.get("id")
+        if key not in self._lent and isinstance(key, str) and key[:1] == "c" and key[1:].isdigit() and (
+                int(key[1:]) < _issued[0]):  # kept by the student from an earlier check
+            return {"ok": False, "exc": {"type": "RuntimeError", "args": None, "message": (
+                "an object of the grader's can be used only during the call it was passed to")}}
         try:
-            obj = self._lent[message["id"]]
+            obj = self._lent[key]
             do = message["do"]
             if do == "get":
                 name = message["name"]
@@ -99,8 +112,9 @@ class Session:
             if do == "get":
                 value = getattr(obj, name)
                 if getattr(value, "__self__", None) is obj and callable(value):  # a method of it
-                    return {"ok": True, "value": self._lend(value, self._methods.setdefault(
-                        (message["id"], name), f"c{len(self._lent)}"))}
+                    if (key, name) not in self._methods:
+                        self._methods[key, name] = _lent_id()
+                    return {"ok": True, "value": self._lend(value, self._methods[key, name])}
                 return {"ok": True, "value": runner.encode(value, runner.refuse, maps=True)}
             every = list(args) + list(kwargs.values())
             before = [dict(a) if type(a) is dict else None for a in every]
