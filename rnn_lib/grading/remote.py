@@ -192,7 +192,7 @@ class RemoteFunction(RemoteValue):
                 if isinstance(arg, (np.ndarray, dict)) and after is not None:  # in place only
                     runner.apply_after(arg, after, session.decode, replace=False)
             for key, after in reply.get("lent") or []:
-                if key in session._kept:
+                if after is not None and key in session._kept:
                     _write_back(session._kept[key], session.decode(after))
         except Exception as exc:  # whatever the data, the grader goes on
             raise _exception("GradingError", "the sandbox sent back a malformed reply "

@@ -169,7 +169,7 @@ def after_state(obj, before=None):
     which was then changed in place, if at all. None for anything else.
     """
     if isinstance(obj, np.ndarray):
-        return encode(obj, refuse)
+        return encode(obj, lambda v: None)  # None: not an array of numbers, nothing to copy
     if type(obj) is dict and len(obj) <= MAX_ITEMS:
         return {"t": "sync", "v": [
             [k, before is not None and k in before and before[k] is v, _plain_or_keep(v)]
@@ -434,12 +434,14 @@ class Runner:
             return {"ok": False, "exc": {"type": "TimeoutError", "where": None, "not_implemented": False,
                                          "message": "did not return within "
                                                     f"{message.get('limit', message['timeout']):g} s"}}
-        # the arrays changed in place, and the dicts of the grader's (params) as they are now
-        after = [after_state(a) if isinstance(a, np.ndarray) or id(a) in self._grader_dicts else None
-                 for a in args]
-        lent = [[key, encode(a, refuse)] for key, a, copy in self._lent
-                if not self.depth and (a.shape != copy.shape or not np.array_equal(a, copy, equal_nan=True))]
         try:
+            # the arrays changed in place, the dicts of the grader's (params) as they are now, and
+            # the arrays the grader's objects kept, when changed since
+            after = [after_state(a) if isinstance(a, np.ndarray) or id(a) in self._grader_dicts
+                     else None for a in args]
+            lent = [[key, encode(a, lambda v: None)] for key, a, copy in self._lent
+                    if not self.depth and (a.shape != copy.shape
+                                           or not np.array_equal(a, copy, equal_nan=True))]
             return {"ok": True, "value": encode(value, self._handle, maps=True), "after": after,
                     "lent": lent}
         except BaseException as exc:  # an object whose conversion fails in its own way
