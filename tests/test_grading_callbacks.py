@@ -83,6 +83,10 @@ def wrong_step(params, X, y, lengths, loss_and_grads, optimizer, rng, batch_size
     optimizer.step(grads)
     return loss
 
+def spin(f):
+    while True:
+        f()
+
 KEPT = []
 
 def keep(rng):
@@ -201,6 +205,18 @@ def test_loss_and_grads_feedback_reads_as_in_the_notebook(process, here):
     expected = str(check_loss_and_grads(here["my_loss_and_grads"]))
     assert "passed (3 of 3 tests)" in expected
     assert str(check_loss_and_grads(remote(process, "my_loss_and_grads"))) == expected
+
+
+def test_time_spent_in_the_graders_objects_counts_in_the_time_limit(process):
+    import time
+
+    calls = []
+    start = time.monotonic()
+    with pytest.raises(Exception, match="did not return within 1.5 s") as info:
+        remote(process, "spin", timeout=1.5)(lambda: calls.append(time.sleep(0.01)))
+    assert type(info.value).__name__ == "TimeoutError" and calls
+    assert time.monotonic() - start < 4
+    assert remote(process, "grads_of")(np.zeros(1))[0] == 2.0  # and the process goes on
 
 
 def test_an_object_kept_from_an_earlier_call_says_so(process):

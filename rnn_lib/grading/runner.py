@@ -314,8 +314,11 @@ class Runner:
                     break
                 write_message(self.fd_out, self.answer(reply))  # the grader calls back in
         finally:
-            if left > 0:
-                signal.setitimer(signal.ITIMER_REAL, max(left - (time.monotonic() - start), 0.001))
+            left -= time.monotonic() - start
+            if left <= 0:  # the grader took the rest: the alarm rings now (not after it is paused again)
+                self.timed_out = True
+                raise _Interrupt("interrupted during a call of the grader's object")
+            signal.setitimer(signal.ITIMER_REAL, left)
         if not reply.get("ok"):
             raise _grader_exception(reply.get("exc") or {})
         every = list(args) + [kwargs[k] for k in kwargs]
