@@ -81,6 +81,19 @@ def my_adam_step(w, g, state, learning_rate=0.001, beta1=0.9, beta2=0.999, eps=1
 
 def my_rnn_step_backward(dh_next, cache):
     return dh_next, cache
+
+def my_train_epoch(params, X, y, lengths, loss_and_grads, optimizer, rng,
+                   batch_size=32, clip_norm=5.0):
+    from rnn_lib.optim import clip_grad_norm  # the check's objects are called back
+    order, total = rng.permutation(X.shape[0]), 0.0
+    for start in range(0, X.shape[0], batch_size):
+        idx = order[start:start + batch_size]
+        loss, grads = loss_and_grads(params, X[idx], y[idx], lengths[idx])
+        optimizer.step(params, grads)
+        if clip_norm is not None:  # in place, too late: the optimizer kept them
+            clip_grad_norm(grads, clip_norm)
+        total += loss * len(idx)
+    return total / X.shape[0]
 '''
 
 
@@ -448,6 +461,7 @@ def test_feedback_through_the_sandbox_reads_as_in_the_notebook(batch):
     assert "(in `reshape_all`, at `return x.reshape(-1, 7)`)" in text
     assert "Looks like: " in text  # a classic mistake, named
     assert "check_adam_step(my_adam_step): not implemented yet" in text
+    assert "gradients clipped after the optimizer step" in text  # seen through callbacks
     assert "not defined in the notebook: my_rnn_backward" in text
 
 

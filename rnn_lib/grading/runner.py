@@ -10,10 +10,18 @@ talks to it over two pipes, in messages of a 4-byte length and a JSON body:
 - ``call``: call a handle on arguments sent as plain data; reply with what
   it returned, and the array arguments as they are after the call.
 
+While a call runs, the student's function may use an object of the grader's
+that it was given (the check's recording `loss_and_grads`, its optimizer, its
+random generator): here it is a `_Proxy`, and calling it, or one of its
+methods, sends a ``callback`` message to the grader and waits for the answer
+(the grader runs its own object on the decoded arguments, and sends back its
+result and what the arguments became, which is copied into them here).
+
 Plain data is None, bool, int, float, str, tuples and lists of those, and
 NumPy arrays and scalars of numbers, which travel as ``.npy`` bytes read with
-``allow_pickle=False``. Anything else the student's code returns (a cache in
-its own format, a dict) stays here; the grader gets a handle, and a handle
+``allow_pickle=False``; from here to the grader, a dict with str keys and plain
+values travels too (a copy). Anything else the student's code returns (a
+cache in its own format) stays here; the grader gets a handle, and a handle
 sent back is replaced by the object. Nothing is ever pickled, so whatever
 comes out of this process is data, never code. The replies are not trusted
 either: the grader compares them with the reference values itself.
@@ -82,8 +90,21 @@ def _read_exactly(fd, n, deadline):
 
 
 # ---------------------------------------------------------------- plain data
-def encode(value, opaque, depth=0):
-    """`value` as JSON-able plain data; `opaque(value)` encodes anything else (or raises)."""
+class NotPlain(Exception):
+    """A value that is not plain data (see `encode`)."""
+
+
+def refuse(value):
+    """An `opaque` for `encode` that accepts plain data only."""
+    raise NotPlain(type(value).__name__)
+
+
+def encode(value, opaque, depth=0, maps=False):
+    """`value` as JSON-able plain data; `opaque(value)` encodes anything else (or raises).
+
+    With `maps`, a dict with str keys whose values are all plain data (dicts
+    like it included) is sent as a copy, a "map"; other dicts go to `opaque`.
+    """
     kind = type(value)
     if value is None or kind in (bool, int, float):
         return value
@@ -94,7 +115,13 @@ def encode(value, opaque, depth=0):
     if isinstance(value, np.generic) and value.dtype.kind in PLAIN_KINDS:
         return {"t": "np", "npy": _npy(np.asarray(value))}
     if kind in (tuple, list) and depth < MAX_DEPTH and len(value) <= MAX_ITEMS:
-        return {"t": kind.__name__, "v": [encode(v, opaque, depth + 1) for v in value]}
+        return {"t": kind.__name__, "v": [encode(v, opaque, depth + 1, maps) for v in value]}
+    if (maps and kind is dict and depth < MAX_DEPTH and len(value) <= MAX_ITEMS
+            and all(type(k) is str and len(k) <= MAX_TEXT for k in value)):
+        try:
+            return {"t": "map", "v": [[k, encode(v, refuse, depth + 1, True)] for k, v in value.items()]}
+        except NotPlain:
+            pass
     return opaque(value)
 
 
@@ -118,7 +145,78 @@ def decode(data, opaque, depth=0):
             raise ValueError("a malformed sequence")
         items = [decode(v, opaque, depth + 1) for v in items]
         return tuple(items) if t == "tuple" else items
+    if t == "map":
+        items = data.get("v")
+        if (type(items) is not list or len(items) > MAX_ITEMS or not all(
+                type(i) is list and len(i) == 2 and type(i[0]) is str for i in items)):
+            raise ValueError("a malformed map")
+        return {k: decode(v, opaque, depth + 1) for k, v in items}
     return opaque(data)
+
+
+def _plain_or_keep(value):
+    try:
+        return encode(value, refuse, 1, True)
+    except NotPlain:  # an object of the side that has it: it keeps it
+        return {"t": "keep"}
+
+
+def after_state(obj, before=None):
+    """What an argument became in a call, for the other side to copy into its own.
+
+    An array whole; a dict key by key: ``[key, same, value]``, `same` when
+    the key still holds the object it held before (`before`, a shallow copy),
+    which was then changed in place, if at all. None for anything else.
+    """
+    if isinstance(obj, np.ndarray):
+        return encode(obj, lambda v: None)  # None: not an array of numbers, nothing to copy
+    if type(obj) is dict and len(obj) <= MAX_ITEMS:
+        return {"t": "sync", "v": [
+            [k, before is not None and k in before and before[k] is v, _plain_or_keep(v)]
+            for k, v in obj.items() if type(k) is str]}
+    return None
+
+
+def apply_after(obj, data, decode_value, replace=True):
+    """Make `obj` what `after_state` says its copy became; `replace`: rebind and delete keys too."""
+    if data is None:
+        return
+    if isinstance(obj, np.ndarray):
+        new = decode_value(data)
+        if isinstance(new, np.ndarray):
+            write_back(obj, new)
+        return
+    if type(obj) is not dict or type(data) is not dict or data.get("t") != "sync":
+        return
+    items = data.get("v")
+    if type(items) is not list or len(items) > MAX_ITEMS:
+        raise ValueError("a malformed state of a dict")
+    keys = set()
+    for item in items:
+        if type(item) is not list or len(item) != 3 or type(item[0]) is not str:
+            raise ValueError("a malformed state of a dict")
+        key, same, value = item
+        keys.add(key)
+        if type(value) is dict and value.get("t") == "keep":
+            continue
+        new, old = decode_value(value), obj.get(key)
+        if isinstance(old, np.ndarray) and isinstance(new, np.ndarray) and (same or not replace):
+            write_back(old, new)
+        elif replace:
+            obj[key] = new
+    if replace:
+        for key in [k for k in obj if type(k) is str and k not in keys]:
+            del obj[key]
+
+
+def write_back(arg, after):
+    """Make the array `arg` what its copy `after` became (an in-place change)."""
+    if after.shape != arg.shape:
+        try:
+            arg.resize(after.shape, refcheck=False)
+        except (ValueError, TypeError):
+            return
+    arg[...] = after.astype(arg.dtype, copy=False) if after.dtype != arg.dtype else after
 
 
 def _npy(array):
@@ -132,6 +230,26 @@ class _Interrupt(BaseException):
     """Raised by the alarm in the code that runs too long (like Ctrl-C in a kernel)."""
 
 
+class _Proxy:
+    """An object of the grader's, lent to the student's function for one call (see `Runner.callback`)."""
+
+    def __init__(self, runner, key, type_name):
+        object.__setattr__(self, "_runner", runner)
+        object.__setattr__(self, "_key", key)
+        object.__setattr__(self, "_type_name", type_name)
+
+    def __call__(self, *args, **kwargs):
+        return self._runner.callback({"do": "call", "id": self._key}, args, kwargs)
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(f"the grader's {self._type_name} has no attribute {name!r} here")
+        return self._runner.callback({"do": "get", "id": self._key, "name": name}, (), {})
+
+    def __repr__(self):
+        return f"<the grader's {self._type_name}>"
+
+
 class Runner:
     """Runs cells in one IPython shell and calls what they defined; see the module's docstring."""
 
@@ -139,6 +257,10 @@ class Runner:
         self.shell, self.fd_in, self.fd_out = shell, fd_in, fd_out
         self.objects = {}  # handle -> object, for everything that cannot leave the sandbox
         self.timed_out = False
+        self.depth = 0  # calls under way (a callback may call back in)
+        self._callbacks = 0
+        self._lent = []  # (key, array, its copy) of the arrays the grader kept from callbacks
+        self._grader_dicts = set()  # ids of the dicts of the grader's (sent by reference)
 
     def serve(self):
         while True:
@@ -146,17 +268,69 @@ class Runner:
                 message = read_message(self.fd_in)
             except EOFError:
                 return
-            op = message.get("op")
-            if op == "exit":
+            if message.get("op") == "exit":
                 return
-            handler = {"run": self.run, "lookup": self.lookup, "call": self.call,
-                       "ping": lambda m: {"pong": True}}.get(op)
-            try:
-                reply = handler(message) if handler else {"error": f"unknown op {op!r}"}
-            except BaseException as exc:  # an object of the notebook's that misbehaves when looked at
-                reply = {"error": _text(exc, 300)}
-            reply["seq"] = message.get("seq")  # the grader checks it: no reply out of turn
-            write_message(self.fd_out, reply)
+            write_message(self.fd_out, self.answer(message))
+
+    def answer(self, message):
+        op = message.get("op")
+        handler = {"run": self.run, "lookup": self.lookup, "call": self.call,
+                   "ping": lambda m: {"pong": True}}.get(op)
+        try:
+            reply = handler(message) if handler else {"error": f"unknown op {op!r}"}
+        except BaseException as exc:  # an object of the notebook's that misbehaves when looked at
+            reply = {"error": _text(exc, 300)}
+        reply["seq"] = message.get("seq")  # the grader checks it: no reply out of turn
+        return reply
+
+    def callback(self, request, args, kwargs):
+        """Run an object of the grader's there, on `args`, and return what it returned.
+
+        The time the grader takes counts in the call's time limit (the alarm
+        is paused meanwhile and set again to what was left, so that it cannot
+        ring in the middle of a message). The array and dict arguments become
+        what the grader's copies became; the arrays the grader kept are
+        remembered, and what they become later is sent with the call's reply.
+        """
+        import signal
+
+        if not self.depth:
+            raise RuntimeError("an object of the grader's can be used only during the call it was "
+                               "passed to")
+        self._callbacks += 1
+        cid = self._callbacks
+        message = dict(request, op="callback", cid=cid)
+        if request["do"] == "call":
+            message["args"] = encode(list(args), self._handle, maps=True)
+            message["kwargs"] = {str(k): encode(v, self._handle, maps=True) for k, v in kwargs.items()}
+        left = signal.getitimer(signal.ITIMER_REAL)[0]
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        start = time.monotonic()
+        try:
+            write_message(self.fd_out, message)
+            while True:
+                reply = read_message(self.fd_in)
+                if reply.get("op") == "callback-reply" and reply.get("cid") == cid:
+                    break
+                write_message(self.fd_out, self.answer(reply))  # the grader calls back in
+        finally:
+            left -= time.monotonic() - start
+            if left <= 0:  # the grader took the rest: the alarm rings now (not after it is paused again)
+                self.timed_out = True
+                raise _Interrupt("interrupted during a call of the grader's object")
+            signal.setitimer(signal.ITIMER_REAL, left)
+        if not reply.get("ok"):
+            raise _grader_exception(reply.get("exc") or {})
+        every = list(args) + [kwargs[k] for k in kwargs]
+        for obj, after in zip(every, reply.get("after") or []):
+            apply_after(obj, after, lambda d: decode(d, self._resolve))
+        for key, index, name in reply.get("lent") or []:
+            obj = every[index] if 0 <= index < len(every) else None
+            if name is not None:
+                obj = obj.get(name) if type(obj) is dict else None
+            if isinstance(obj, np.ndarray):
+                self._lent.append((key, obj, obj.copy()))
+        return decode(reply.get("value"), self._resolve)
 
     def _alarm(self, seconds):
         import signal
@@ -214,9 +388,15 @@ class Runner:
     def _resolve(self, data):
         if data.get("t") == "ref" and data.get("id") in self.objects:
             return self.objects[data["id"]]
+        if data.get("t") == "cb":  # an object of the grader's: a stand-in that calls back
+            key = data["id"]
+            if not isinstance(self.objects.get(key), _Proxy):
+                self.objects[key] = _Proxy(self, key, _text(data.get("type"), 100))
+            return self.objects[key]
         if data.get("t") == "dict":  # a dict of the grader's (Adam's state): kept here from now on
             made = {decode(k, self._resolve): decode(v, self._resolve) for k, v in data["v"]}
-            self.objects[data["id"]] = made
+            self.objects[data["id"]] = made  # kept: its id stays its own
+            self._grader_dicts.add(id(made))
             return made
         raise ValueError(f"unknown data {str(data)[:80]}")
 
@@ -230,6 +410,9 @@ class Runner:
         except Exception as exc:
             return {"ok": False, "exc": {"type": "GradingError", "message": _text(exc, 300),
                                          "not_implemented": False, "where": None}}
+        if not self.depth:
+            self._lent = []
+        self.depth += 1
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")  # as the checks do in a notebook
@@ -238,6 +421,7 @@ class Runner:
                     value = fn(*args, **kwargs)
                 finally:
                     self._quiet()
+                    self.depth -= 1
         except BaseException as exc:  # the student's code may raise anything
             self._quiet()
             timed_out, self.timed_out = self.timed_out, False
@@ -253,12 +437,38 @@ class Runner:
             return {"ok": False, "exc": {"type": "TimeoutError", "where": None, "not_implemented": False,
                                          "message": "did not return within "
                                                     f"{message.get('limit', message['timeout']):g} s"}}
-        after = [encode(a, lambda v: None) if isinstance(a, np.ndarray) else None for a in args]
         try:
-            return {"ok": True, "value": encode(value, self._handle), "after": after}
+            # the arrays changed in place, the dicts of the grader's (params) as they are now, and
+            # the arrays the grader's objects kept, when changed since
+            after = [after_state(a) if isinstance(a, np.ndarray) or id(a) in self._grader_dicts
+                     else None for a in args]
+            lent = [[key, encode(a, lambda v: None)] for key, a, copy in self._lent
+                    if not self.depth and (a.shape != copy.shape
+                                           or not np.array_equal(a, copy, equal_nan=True))]
+            return {"ok": True, "value": encode(value, self._handle, maps=True), "after": after,
+                    "lent": lent}
         except BaseException as exc:  # an object whose conversion fails in its own way
             return {"ok": False, "exc": {"type": _text(type(exc).__name__, 100), "where": None,
                                          "message": _text(exc, 300), "not_implemented": False}}
+
+
+def _grader_exception(info):
+    """The exception the grader's object raised, to raise here: a built-in one by its name."""
+    import builtins
+
+    name = str(info.get("type") or "Exception")[:100]
+    cls = getattr(builtins, name, None)
+    if not (isinstance(cls, type) and issubclass(cls, Exception)):
+        cls = type(name or "Exception", (Exception,), {})
+    args = info.get("args")
+    try:
+        args = decode(args, refuse) if args is not None else None
+    except Exception:
+        args = None
+    try:
+        return cls(*args) if isinstance(args, list) else cls(str(info.get("message", "")))
+    except Exception:
+        return Exception(str(info.get("message", "")))
 
 
 def _text(value, limit):

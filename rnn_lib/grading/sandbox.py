@@ -135,18 +135,32 @@ class Process:
                                      + (f" ({detail})" if detail else "")) from None
         return self
 
-    def request(self, message, timeout):
-        """Send `message`, return the reply; raise `Stopped` (and kill it) if none in time."""
+    def request(self, message, timeout, on_callback=None):
+        """Send `message`, return the reply; raise `Stopped` (and kill it) if none in time.
+
+        Meanwhile, the process may ask the grader to run one of its objects
+        (a ``callback`` message, see `runner`): `on_callback(message)` gives
+        the answer, within the same `timeout`; without it, such a message
+        breaks the protocol.
+        """
         if not self.alive:
             raise Stopped(self.stopped_by or "not started")
         self._seq += 1
+        seq = self._seq  # a callback may make requests of its own
         deadline = time.monotonic() + timeout
         try:
-            runner.write_message(self._w, dict(message, seq=self._seq), deadline)
-            reply = runner.read_message(self._r, deadline)
-            if reply.get("seq") != self._seq:
+            runner.write_message(self._w, dict(message, seq=seq), deadline)
+            while True:
+                reply = runner.read_message(self._r, deadline)
+                if reply.get("op") != "callback" or on_callback is None:
+                    break
+                answer = dict(on_callback(reply), op="callback-reply", cid=reply.get("cid"))
+                runner.write_message(self._w, answer, deadline)
+            if reply.get("seq") != seq:
                 raise ValueError("a reply out of turn")
             return reply
+        except Stopped:
+            raise
         except TimeoutError:
             self.stop(f"no answer within {timeout:g} s")
         except (EOFError, OSError):
