@@ -389,7 +389,8 @@ def test_one_feedback_file_per_submission_with_the_whole_feedback(batch):
     folder = batch.made.parent / "grades-feedback"
     assert len(list(folder.glob("*.md"))) == len(batch.submissions)
     text = batch.feedback("faked.ipynb")
-    assert "- points: **1 of 8** (graded in a bubblewrap sandbox)" in text
+    total = sum(exercise.points for exercise in EXERCISES.values())
+    assert f"- points: **1 of {total}** (graded in a bubblewrap sandbox)" in text
     assert "## rnn_forward: not passed" in text
     assert "✗ fixed example (N=2, T=3, D=4, H=5): h is wrong" in text
 
@@ -442,10 +443,13 @@ def test_the_librarys_own_answers_earn_nothing(batch):
     assert row["error"] == ""  # in the notebook's own run they work: self-study is unaffected
     sections = batch.feedback("answers.ipynb").split("\n## ")[1:len(EXERCISES) + 1]
     assert len(sections) == len(EXERCISES)
-    for section in sections:  # each says why
+    answered = [s for s in sections if "not defined in the notebook" not in s]
+    assert len(answered) >= 6  # the notebook answers chapters 1-3's first six with the library
+    for section in answered:  # each says why
         assert "it is switched off while submissions are graded" in section or (
             "cannot be imported while submissions are graded" in section), section
-    assert "rnn_lib.optim.Adam._update is the library's answer to exercise adam_step" in sections[-1]
+    adam = [s for s in sections if s.startswith("adam_step")][0]
+    assert "rnn_lib.optim.Adam._update is the library's answer to exercise adam_step" in adam
 
 
 def test_feedback_through_the_sandbox_reads_as_in_the_notebook(batch):
@@ -547,7 +551,7 @@ def test_endless_loops_time_out_and_leave_no_process_behind(tmp_path):
     loop = rows["loop.ipynb"]
     assert (loop["rnn_step_forward"], loop["rnn_forward"]) == ("1", "0")  # graded after the interrupt
     assert loop["error"].startswith("cell 2 (import subprocess): timed out after 3 s (interrupted)")
-    assert "rnn_forward: ✗ `my_rnn_forward` raised TimeoutError: did not return within 3 s (interrupted)" in run.stdout
+    assert "`my_rnn_forward` raised TimeoutError: did not return within 3 s (interrupted)" in run.stdout
     assert rows["stubborn.ipynb"]["total"] == "0"
     assert "ignored the interrupt and was stopped" in rows["stubborn.ipynb"]["error"]
     assert rows["dies.ipynb"]["error"] == "cell 2 (import os): the kernel died"
