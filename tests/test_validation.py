@@ -151,7 +151,7 @@ def test_affine_forward_rejects_1d_x():
 
 
 def test_affine_forward_rejects_bias_of_wrong_length():
-    with pytest.raises(ValueError, match=r"b's length \(C\) must match W's second axis \(C\): expected 3, got 2"):
+    with pytest.raises(ValueError, match=r"B's length \(C\) must match W's second axis \(C\): expected 3, got 2"):
         affine_forward(np.ones((N, H)), np.ones((H, C)), np.ones(2))
 
 

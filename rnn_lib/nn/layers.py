@@ -49,34 +49,34 @@ class LastStateCache(NamedTuple):
     dtype: np.dtype  #: dtype of the hidden states
 
 
-def affine_forward(x, W, b):
-    """Fully connected layer ``x @ W + b`` on the last axis.
+def affine_forward(x, W, B):
+    """Fully connected layer ``x @ W + B`` on the last axis.
 
     Parameters
     ----------
     x : ndarray of shape (N, H) or (N, T, H)
     W : ndarray of shape (H, C)
-    b : ndarray of shape (C,)
+    B : ndarray of shape (C,)
 
     Returns
     -------
     out : ndarray of shape (N, C) or (N, T, C)
     cache : AffineCache
     """
-    x, W, b = (as_float_array(a, name) for a, name in ((x, "x"), (W, "W"), (b, "b")))
+    x, W, B = (as_float_array(a, name) for a, name in ((x, "x"), (W, "W"), (B, "B")))
     if x.ndim not in (2, 3):
         raise ValueError(f"x must have shape (N, H) or (N, T, H); got shape {x.shape}")
     check_ndim(W, 2, "W", "H, C")
-    check_ndim(b, 1, "b", "C,")
+    check_ndim(B, 1, "B", "C,")
     check_dim(x.shape[-1], W.shape[0], "x's last axis (H) must match W's first axis (H)")
-    check_dim(b.shape[0], W.shape[1], "b's length (C) must match W's second axis (C)")
+    check_dim(B.shape[0], W.shape[1], "B's length (C) must match W's second axis (C)")
     check_nonempty(x, "x", "N, H" if x.ndim == 2 else "N, T, H")
     check_nonempty(W, "W", "H, C")
-    for arr, name in ((x, "x"), (W, "W"), (b, "b")):
+    for arr, name in ((x, "x"), (W, "W"), (B, "B")):
         check_finite(arr, name)
-    dtype = result_dtype(x, W, b)
-    x, W, b = (a.astype(dtype, copy=False) for a in (x, W, b))
-    return x @ W + b, AffineCache(x, W)
+    dtype = result_dtype(x, W, B)
+    x, W, B = (a.astype(dtype, copy=False) for a in (x, W, B))
+    return x @ W + B, AffineCache(x, W)
 
 
 def affine_backward(dout, cache):
@@ -91,7 +91,7 @@ def affine_backward(dout, cache):
     -------
     dx : ndarray of the shape of the input x
     dW : ndarray of shape (H, C)
-    db : ndarray of shape (C,)
+    dB : ndarray of shape (C,)
     """
     x, W = check_cache(cache, AffineCache, "affine_forward", {"W": "H, C"})
     dout = as_float_array(dout, "dout").astype(x.dtype, copy=False)
