@@ -2,11 +2,7 @@
 
 The grader itself, in its sandboxes, is tested in test_grading_sandbox.py.
 """
-import csv
-import hashlib
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -18,7 +14,8 @@ from rnn_lib.checks import EXERCISES
 from rnn_lib.grading import Chapter, find_chapters, student_edition, write_student_editions
 from rnn_lib.grading.book import solution_blocks
 
-ROOT = Path(__file__).resolve().parents[1]
+from grading_helpers import ROOT, cli, digests
+
 BOOK = ROOT / "book"
 CHAPTERS = find_chapters(BOOK)
 
@@ -37,28 +34,6 @@ def my_rnn_forward(x, h0, W_x, W_h, B):
         h.append(h_prev)
     return np.stack(h, axis=1), None
 '''
-
-
-def cli(*args):
-    return subprocess.run([sys.executable, "-m", "rnn_lib.grading", *map(str, args)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=600)
-
-
-def notebook(path, *sources):
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
-    nbformat.write(nb, path)
-    return path
-
-
-def digests(paths):
-    return {str(p): hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in paths}
-
-
-def read_csv(path):
-    """Rows by submission path (as given on the command line)."""
-    with open(path, newline="", encoding="utf-8") as f:
-        return {r["submission"]: r for r in csv.DictReader(f)}
 
 
 # ---------------------------------------------------------------- student editions

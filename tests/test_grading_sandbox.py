@@ -6,8 +6,6 @@ there means "contained", and the tests also look at the host (files, processes,
 a listening socket) for any trace. The sandbox needs bubblewrap: without a
 usable ``bwrap`` these tests are skipped, and say why.
 """
-import csv
-import hashlib
 import linecache
 import secrets
 import signal
@@ -19,7 +17,6 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
-import nbformat
 import psutil
 import pytest
 
@@ -27,7 +24,8 @@ from rnn_lib.checks import EXERCISES
 from rnn_lib.grading import find_chapters, sandbox_problem
 from rnn_lib.grading.feedback import feedback_names
 
-ROOT = Path(__file__).resolve().parents[1]
+from grading_helpers import ROOT, cli, digests, notebook, read_csv
+
 BOOK = ROOT / "book"
 CHAPTERS = find_chapters(BOOK)
 PROBLEM = sandbox_problem()
@@ -95,28 +93,6 @@ def my_train_epoch(params, X, y, lengths, loss_and_grads, optimizer, rng,
         total += loss * len(idx)
     return total / X.shape[0]
 '''
-
-
-def cli(*args, **kwargs):
-    return subprocess.run([sys.executable, "-m", "rnn_lib.grading", *map(str, args)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=600, **kwargs)
-
-
-def notebook(path, *sources):
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
-    nbformat.write(nb, path)
-    return path
-
-
-def digests(paths):
-    return {str(p): hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in paths}
-
-
-def read_csv(path):
-    """Rows by submission path (as given on the command line)."""
-    with open(path, newline="", encoding="utf-8") as f:
-        return {r["submission"]: r for r in csv.DictReader(f)}
 
 
 def sleepers(tag):
