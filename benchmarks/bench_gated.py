@@ -17,6 +17,13 @@ medians, ratios of medians and the spread of the per-round ratios.
   that does these products one after another.
 - "torch": ``torch.nn.LSTM`` / ``torch.nn.GRU`` on the CPU, when installed.
 
+Below the runners, the arithmetic floor: the floating-point operations that
+forward and backward cannot avoid (three products per weight matrix: the
+forward product, the gradient flowing back, the weight gradient), divided
+by the rate of one large square product on this machine and thread, its
+best case. No implementation that does this arithmetic is faster, so when
+the floor is above half of torch's time, the 0.5x target cannot be met here.
+
 Every runner uses one thread (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS and
 torch.set_num_threads, unless set otherwise in the environment): on a shared
 machine, a multi-threaded BLAS call waits for whichever of its threads the
@@ -244,6 +251,24 @@ def bench(cell, dtype, rounds, block):
     return med, spread
 
 
+def arithmetic_floor(cell, dtype, shape=SHAPE, n=1024, repeats=7):
+    """Unavoidable flops of forward + backward, their time at the peak product rate, and that rate."""
+    N, T, D, H = shape
+    G = 4 if cell == "lstm" else 3
+    flops = 3 * 2 * N * T * G * H * (D + H)  # x W_x and h W_h; each forward, back and into dW
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal((n, n)).astype(dtype) for _ in range(2))
+    out = np.empty((n, n), dtype=dtype)
+    np.matmul(a, b, out=out)
+    best = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        np.matmul(a, b, out=out)
+        best.append(time.perf_counter() - t0)
+    rate = 2 * n**3 / statistics.median(best)
+    return flops, flops / rate * 1e3, rate
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=30)
@@ -265,6 +290,14 @@ def main():
                 target = "  (target <= 0.50)" if name == "torch" else ""
                 print(f"{'':13s}rnn_lib / {name} = {med['rnn_lib'] / med[name]:.2f}{target}; "
                       f"per round, middle half {q1:.2f} to {q3:.2f}")
+            flops, floor_ms, rate = arithmetic_floor(cell, dtype)
+            line = (f"{'':13s}arithmetic floor {flops / 1e6:.0f} Mflop at {rate / 1e9:.0f} "
+                    f"Gflop/s (one 1024-square product) = {floor_ms:.2f} ms")
+            if "torch" in med:
+                reach = ("within reach" if floor_ms < 0.5 * med["torch"]
+                         else "out of reach of any implementation")
+                line += f" = {floor_ms / med['torch']:.2f}x torch: 0.5x is {reach}"
+            print(line)
 
 
 if __name__ == "__main__":

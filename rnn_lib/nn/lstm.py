@@ -217,54 +217,74 @@ def lstm_backward(dh, cache, *, return_dc0=False):
 
     Notes
     -----
-    Every factor of ``da_t`` that does not depend on the gradient flowing back
-    is computed for all steps at once before the loop: ``da_i = dc_t * (g i
-    (1 - i))``, ``da_f = dc_t * (c_{t-1} f (1 - f))``, ``da_g = dc_t * (i (1 -
-    g**2))``, ``da_o = dh_t * (tanh(c_t) o (1 - o))``. The loop then carries
-    ``dh_t`` (through ``W_h``) and ``dc_t`` (through ``f_t`` only).
+    Each step's gradients are computed from that step's (4H, N) block of the
+    cache, which stays in the processor's cache while it is used:
+    ``dL/dc_t`` gathers the gradient from ``c_{t+1}`` (multiplied by
+    ``f_{t+1}`` only: no ``W_h``, no ``tanh'``) and from ``h_t`` through
+    ``tanh(c_t)``; then ``da_i = dL/dc_t g i (1 - i)``, ``da_f = dL/dc_t
+    c_{t-1} f (1 - f)``, ``da_o = dL/dh_t tanh(c_t) o (1 - o)``, ``da_g =
+    dL/dc_t i (1 - g**2)``. The weight gradients are single products over all
+    steps after the loop.
     """
     x, h0, c0, gates, c, tanh_c, h, W_x, W_h = check_cache(
         cache, LSTMCache, "lstm_forward", _CACHE_AXES)
     N, T, H = h.shape
+    D = x.shape[2]
     dh = check_upstream(dh, h.shape, "dh", "N, T, H", h.dtype)
     fm = (1, 2, 0)  # (T, features, N), free when the cache came from lstm_forward
-    g_fm, c_fm, tc_fm, h_fm, xT = (np.ascontiguousarray(a.transpose(fm))
-                                   for a in (gates, c, tanh_c, h, x))
+    g_fm, c_fm, tc_fm = (np.ascontiguousarray(a.transpose(fm)) for a in (gates, c, tanh_c))
     dh_fm = np.ascontiguousarray(dh.transpose(fm))
-    i, f, o, g = (g_fm[:, k * H:(k + 1) * H] for k in range(4))
-    da = np.empty((T, 4 * H, N), dtype=h.dtype)  # the local factors, then da in place
-    np.multiply(i, 1 - i, out=da[:, :H])
-    da[:, :H] *= g
-    np.multiply(f, 1 - f, out=da[:, H:2 * H])
-    da[0, H:2 * H] *= c0.T
-    da[1:, H:2 * H] *= c_fm[:-1]
-    np.multiply(o, 1 - o, out=da[:, 2 * H:3 * H])
-    da[:, 2 * H:3 * H] *= tc_fm
-    np.multiply(g, g, out=da[:, 3 * H:])
-    np.subtract(1, da[:, 3 * H:], out=da[:, 3 * H:])
-    da[:, 3 * H:] *= i
-    dc_from_h = o * (1 - tc_fm * tc_fm)  # (T, H, N): how c_t moves h_t
+    # Each step's da is worked out in a (4H, N) block that stays in the
+    # processor's cache, then stored as that step's rows of da_rows, (T N,
+    # 4H): the layout the weight gradients' products read as they are, so
+    # no array the size of da is allocated twice.
+    da_rows = np.empty((T, N, 4 * H), dtype=h.dtype)
+    d = np.empty((4 * H, N), dtype=h.dtype)
+    da_i, da_f, da_o, da_g = d[:H], d[H:2 * H], d[2 * H:3 * H], d[3 * H:]
     W_h = np.ascontiguousarray(W_h)
     gh = np.zeros((H, N), dtype=h.dtype)  # gradient flowing back into h_t
     gc = np.zeros((H, N), dtype=h.dtype)  # gradient flowing back into c_t
     dh_t = np.empty_like(gh)
     tmp = np.empty_like(gh)
     for t in range(T - 1, -1, -1):
+        a = g_fm[t]
+        i, f, o, g = a[:H], a[H:2 * H], a[2 * H:3 * H], a[3 * H:]
+        tc = tc_fm[t]
         np.add(dh_fm[t], gh, out=dh_t)
-        gc += np.multiply(dh_t, dc_from_h[t], out=tmp)  # now dL/dc_t
-        da_t = da[t]
-        da_t[2 * H:3 * H] *= dh_t
-        da_t[:2 * H].reshape(2, H, N)[...] *= gc  # i and f, scaled by dL/dc_t
-        da_t[3 * H:] *= gc  # and g
-        gc *= f[t]  # dL/dc_{t-1} = dL/dc_t * f_t: no W_h, no tanh'
-        np.matmul(W_h, da_t, out=gh)
-    # The weight gradients: one contraction over all steps and the batch.
-    dW_x = np.tensordot(xT, da, axes=([0, 2], [0, 2]))
-    dW_h = h0.T @ da[0].T
+        np.multiply(tc, tc, out=tmp)  # c_t also reaches the loss through h_t
+        np.subtract(1, tmp, out=tmp)
+        tmp *= o
+        tmp *= dh_t
+        gc += tmp  # now dL/dc_t
+        np.subtract(1, o, out=da_o)  # in place, factor by factor: no temporaries
+        da_o *= o
+        da_o *= tc
+        da_o *= dh_t
+        np.subtract(1, i, out=da_i)
+        da_i *= i
+        da_i *= g
+        da_i *= gc
+        np.subtract(1, f, out=da_f)
+        da_f *= f
+        da_f *= c_fm[t - 1] if t else c0.T
+        da_f *= gc
+        np.multiply(g, g, out=da_g)
+        np.subtract(1, da_g, out=da_g)
+        da_g *= i
+        da_g *= gc
+        gc *= f  # dL/dc_{t-1} = dL/dc_t * f_t
+        np.matmul(W_h, d, out=gh)
+        da_rows[t] = d.T
+    # The weight gradients: one product over all steps and the batch.
+    da_rows = da_rows.reshape(T * N, 4 * H)
+    x_rows = np.ascontiguousarray(x.transpose(1, 0, 2)).reshape(T * N, D)
+    dW_x = x_rows.T @ da_rows
+    dW_h = h0.T @ da_rows[:N]
     if T > 1:
-        dW_h += np.tensordot(h_fm[:-1], da[1:], axes=([0, 2], [0, 2]))
-    dB = da.sum(axis=(0, 2))
-    dx = np.matmul(W_x, da).transpose(2, 0, 1)  # (N, T, D)
+        h_rows = np.ascontiguousarray(h[:, :-1].transpose(1, 0, 2)).reshape((T - 1) * N, H)
+        dW_h += h_rows.T @ da_rows[N:]
+    dB = da_rows.sum(axis=0)
+    dx = (da_rows @ W_x.T).reshape(T, N, D).transpose(1, 0, 2)
     out = (dx, np.ascontiguousarray(gh.T), dW_x, dW_h, dB)
     return out + (np.ascontiguousarray(gc.T),) if return_dc0 else out
 
