@@ -63,10 +63,70 @@
     const noise = [".math", "mjx-container", "nav", ".bd-toc", ".bd-sidebar-secondary", ".toc",
       ".tag_hide-input .cell_input", "details.hide", ".prev-next-area", ".rnn-student-box",
       ".header-article", "script", "style"];
-    Search.htmlToText = (htmlString, anchor) => {
+    // Inline math reads as plain text in an excerpt ("h_t-1", "Wᵀ"), so that
+    // the words around it still make a sentence; display math is left out.
+    const symbols = {top: "\u1d40", odot: "\u2299", cdot: "\u00b7", times: "\u00d7",
+      sigma: "\u03c3", partial: "\u2202", sum: "\u03a3", prod: "\u03a0", ldots: "\u2026",
+      dots: "\u2026", cdots: "\u2026", in: "\u2208", approx: "\u2248", le: "\u2264",
+      leq: "\u2264", ge: "\u2265", geq: "\u2265", to: "\u2192", lambda: "\u03bb",
+      eta: "\u03b7", alpha: "\u03b1", rho: "\u03c1", quad: " ", qquad: " ", left: "",
+      right: "", big: "", Big: ""};
+    const plainTeX = (tex) => tex.replace(/^\s*\\\(|\\\)\s*$/g, "")
+      .replace(/\\(?:mathbf|mathrm|mathit|boldsymbol|operatorname|text|mathbb)\s*/g, "")
+      .replace(/\\([A-Za-z]+)/g, (_, name) => (name in symbols ? symbols[name] : name))
+      .replace(/\\[,;! ]/g, " ").replace(/[{}]/g, "").replace(/\s+/g, " ").trim();
+    const readable = (htmlString) => {
       const doc = new DOMParser().parseFromString(htmlString, "text/html");
+      doc.querySelectorAll("span.math").forEach((el) =>
+        el.replaceWith(doc.createTextNode(plainTeX(el.textContent))));
       doc.querySelectorAll(noise.join(",")).forEach((el) => el.remove());
-      return original(doc.documentElement.outerHTML, anchor);
+      return doc;
+    };
+    Search.htmlToText = (htmlString, anchor) =>
+      original(readable(htmlString).documentElement.outerHTML, anchor);
+
+    /* Results point to the section that holds the words, not to the top of
+       the page: the section of the word the excerpt shows (Sphinx's choice:
+       the last search word found), named after the page's title. */
+    const sectionOf = (htmlString, keywords) => {
+      const main = readable(htmlString).querySelector('[role="main"]');
+      if (!main) return null;
+      main.querySelectorAll(".headerlink").forEach((el) => el.remove());
+      const text = main.textContent.toLowerCase();
+      const word = [...keywords].map((k) => k.toLowerCase())
+        .filter((k) => text.indexOf(k) > -1).slice(-1)[0];
+      if (!word) return null;
+      const sections = [...main.querySelectorAll("section[id]")];
+      for (const section of sections) {
+        const own = section.cloneNode(true);
+        own.querySelectorAll("section").forEach((el) => el.remove());
+        if (!own.textContent.toLowerCase().includes(word)) continue;
+        if (section === sections[0]) return null;  // the page's opening: the page itself
+        const heading = section.querySelector("h1, h2, h3, h4, h5, h6");
+        return {id: section.id, title: heading ? heading.textContent.trim() : ""};
+      }
+      return null;
+    };
+    const originalSummary = Search.makeSearchSummary;
+    Search.makeSearchSummary = (htmlText, keywords, anchor) => {
+      const summary = originalSummary(htmlText, keywords, anchor);
+      const section = summary && !anchor ? sectionOf(htmlText, keywords) : null;
+      if (section) {
+        setTimeout(() => {  // Sphinx appends the excerpt to its result next
+          const item = summary.parentElement;
+          const link = item && item.querySelector("a");
+          const href = link && link.getAttribute("href");
+          if (!href || href.includes("#")) return;
+          link.setAttribute("href", href + "#" + section.id);
+          if (section.title) {
+            const where = document.createElement("span");
+            where.className = "rnn-search-section";
+            where.textContent = " \u203a " + section.title;
+            link.append(where);
+          }
+        }, 0);
+      }
+      return summary;
     };
     Search.rnnPatched = true;
   };

@@ -944,6 +944,29 @@ def test_search_excerpts_read_like_the_page(book, browser, served, query):
     problems = [f"{r['href']}: {r['context'][:120]!r}" for r in results
                 if re.search(r"\\[a-z]+\{|\\\(|\$\$|plt\.|fig, ax|BEGIN SOLUTION|Contents", r["context"])]
     assert not problems, "excerpts with TeX, hidden code or the contents list:\n" + "\n".join(problems)
+    # Inline math stays in the sentence as plain text, not as a hole ("of shape )").
+    holes = [f"{r['href']}: {m.string[max(0, m.start() - 60):m.end() + 20]!r}" for r in results
+             for m in [re.search(r"shape \)|\( +\)|\( +is\b", r["context"])] if m]
+    assert not holes, "excerpts with a hole where inline math was:\n" + "\n".join(holes)
+
+
+@pytest.mark.parametrize("query", ["tanh", "hidden state"])
+def test_search_results_point_to_the_section_that_holds_the_words(book, browser, served, query):
+    """A result links to the section whose own text holds the word its excerpt shows."""
+    url, _ = served
+    browser.open(f"{url}/search.html?q={query.replace(' ', '+')}")
+    results = browser.eval(SEARCH_RESULTS)
+    assert results, f"no search results for {query!r}"
+    anchored = [r["href"] for r in results if "#" in r["href"]]
+    assert anchored, f"no result for {query!r} points to a section: {[r['href'] for r in results]}"
+    for href in anchored:
+        page, _, section = href.partition("#")
+        html_text = (book / unquote(page)).read_text(encoding="utf-8")
+        start = html_text.find(f'<section id="{section}"')
+        assert start >= 0, f"{href}: no section with that id"
+        end = html_text.find("<section", start + 1)
+        own = re.sub(r"<[^>]+>", " ", html_text[start:end if end > 0 else None]).lower()
+        assert any(word in own for word in query.split()), f"{href}: the section does not hold {query!r}"
 
 
 def test_api_reference_reads_well(book):
