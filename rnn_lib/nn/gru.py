@@ -237,62 +237,82 @@ def gru_backward(dh, cache):
 
     Notes
     -----
-    The factors of ``da_t`` that do not depend on the gradient flowing back
-    are computed for all steps before the loop: ``da_z = dh_t * ((h_{t-1} -
-    n_t) z_t (1 - z_t))``, ``da_n = dh_t * ((1 - z_t)(1 - n_t**2))`` and
-    ``r_t (1 - r_t)`` times ``h_{t-1}`` (reset before) or ``u_t`` (after).
+    Each step's gradients are computed from that step's (3H, N) block of the
+    cache, which stays in the processor's cache while it is used: ``da_z =
+    dL/dh_t (h_{t-1} - n_t) z_t (1 - z_t)``, ``da_n = dL/dh_t (1 - z_t) (1 -
+    n_t**2)``, and ``da_r = r_t (1 - r_t)`` times ``u_t da_n`` (reset after
+    the product, ``u_t = h_{t-1} W_hn``) or ``h_{t-1} (da_n W_hn^T)`` (reset
+    before). The weight gradients are single products over all steps after
+    the loop.
     """
     x, h0, gates, u, h, W_x, W_h, reset_after = check_cache(
         cache, GRUCache, "gru_forward", _CACHE_AXES)
     N, T, H = h.shape
+    D = x.shape[2]
     dh = check_upstream(dh, h.shape, "dh", "N, T, H", h.dtype)
     fm = (1, 2, 0)  # (T, features, N), free when the cache came from gru_forward
-    g_fm, u_fm, h_fm, xT = (np.ascontiguousarray(a.transpose(fm)) for a in (gates, u, h, x))
+    g_fm, u_fm, h_fm = (np.ascontiguousarray(a.transpose(fm)) for a in (gates, u, h))
     dh_fm = np.ascontiguousarray(dh.transpose(fm))
-    r, z, n = (g_fm[:, k * H:(k + 1) * H] for k in range(3))
-    h_prev = np.concatenate([h0.T[None], h_fm[:-1]])  # (T, H, N)
-    da = np.empty((T, 3 * H, N), dtype=h.dtype)  # the local factors, then da in place
-    np.multiply(r, 1 - r, out=da[:, :H])
-    da[:, :H] *= u_fm if reset_after else h_prev
-    np.subtract(h_prev, n, out=da[:, H:2 * H])
-    da[:, H:2 * H] *= z
-    da[:, H:2 * H] *= 1 - z
-    np.multiply(n, n, out=da[:, 2 * H:])
-    np.subtract(1, da[:, 2 * H:], out=da[:, 2 * H:])
-    da[:, 2 * H:] *= 1 - z
     W_hrz = np.ascontiguousarray(W_h[:, :2 * H])
     W_hn = np.ascontiguousarray(W_h[:, 2 * H:])
+    # Each step's da is worked out in a (3H, N) block that stays in the
+    # processor's cache, then stored as that step's rows of da_rows, (T N,
+    # 3H): the layout the weight gradients' products read as they are.
+    da_rows = np.empty((T, N, 3 * H), dtype=h.dtype)
+    d = np.empty((3 * H, N), dtype=h.dtype)
+    da_r, da_z, da_n = d[:H], d[H:2 * H], d[2 * H:]
     # With reset after, W_hn multiplies h_{t-1}, and its gradient is da_n * r.
-    dah = np.empty((T, H, N), dtype=h.dtype) if reset_after else None
+    dah_rows = np.empty((T, N, H), dtype=h.dtype) if reset_after else None
     g = np.zeros((H, N), dtype=h.dtype)  # gradient flowing back into h_t
     dh_t = np.empty_like(g)
-    du = np.empty_like(g)
+    one_minus_z = np.empty_like(g)
     tmp = np.empty_like(g)
+    dah = np.empty_like(g)
     for t in range(T - 1, -1, -1):
+        a = g_fm[t]
+        r, z, n = a[:H], a[H:2 * H], a[2 * H:]
+        h_prev = h_fm[t - 1] if t else h0.T
         np.add(dh_fm[t], g, out=dh_t)
-        da_t = da[t]
-        da_t[H:].reshape(2, H, N)[...] *= dh_t  # da_z and da_n
-        da_n = da_t[2 * H:]
-        np.multiply(dh_t, z[t], out=g)  # the direct path, through z * h_{t-1}
+        np.subtract(1, z, out=one_minus_z)
+        np.subtract(h_prev, n, out=da_z)  # in place, factor by factor: no temporaries
+        da_z *= z
+        da_z *= one_minus_z
+        da_z *= dh_t
+        np.multiply(n, n, out=da_n)
+        np.subtract(1, da_n, out=da_n)
+        da_n *= one_minus_z
+        da_n *= dh_t
+        np.multiply(dh_t, z, out=g)  # the direct path, through z * h_{t-1}
+        np.subtract(1, r, out=da_r)
+        da_r *= r
         if reset_after:
-            da_t[:H] *= da_n
-            g += np.matmul(W_hn, np.multiply(da_n, r[t], out=dah[t]), out=tmp)
+            da_r *= u_fm[t]
+            da_r *= da_n
+            np.multiply(da_n, r, out=dah)
+            dah_rows[t] = dah.T
+            g += np.matmul(W_hn, dah, out=tmp)
         else:
-            np.matmul(W_hn, da_n, out=du)  # dL/du_t, u_t = r_t * h_{t-1}
-            da_t[:H] *= du
-            g += np.multiply(du, r[t], out=tmp)
-        g += np.matmul(W_hrz, da_t[:2 * H], out=tmp)
-    # The weight gradients: one contraction over all steps and the batch.
-    steps_and_batch = ([0, 2], [0, 2])
-    dW_x = np.tensordot(xT, da, axes=steps_and_batch)
+            du = np.matmul(W_hn, da_n, out=tmp)  # dL/du_t, u_t = r_t * h_{t-1}
+            da_r *= h_prev
+            da_r *= du
+            du *= r
+            g += du
+        g += np.matmul(W_hrz, d[:2 * H], out=tmp)
+        da_rows[t] = d.T
+    # The weight gradients: one product over all steps and the batch.
+    da_rows = da_rows.reshape(T * N, 3 * H)
+    x_rows = np.ascontiguousarray(x.transpose(1, 0, 2)).reshape(T * N, D)
+    h_prev_rows = np.concatenate([h0[None], h[:, :-1].transpose(1, 0, 2)]).reshape(T * N, H)
+    dW_x = x_rows.T @ da_rows
     dW_h = np.empty_like(W_h)
-    dW_h[:, :2 * H] = np.tensordot(h_prev, da[:, :2 * H], axes=steps_and_batch)
+    dW_h[:, :2 * H] = h_prev_rows.T @ da_rows[:, :2 * H]
     if reset_after:
-        dW_h[:, 2 * H:] = np.tensordot(h_prev, dah, axes=steps_and_batch)
+        dW_h[:, 2 * H:] = h_prev_rows.T @ dah_rows.reshape(T * N, H)
     else:
-        dW_h[:, 2 * H:] = np.tensordot(u_fm, da[:, 2 * H:], axes=steps_and_batch)
-    dB = da.sum(axis=(0, 2))
-    dx = np.matmul(W_x, da).transpose(2, 0, 1)  # (N, T, D)
+        u_rows = np.ascontiguousarray(u.transpose(1, 0, 2)).reshape(T * N, H)
+        dW_h[:, 2 * H:] = u_rows.T @ da_rows[:, 2 * H:]
+    dB = da_rows.sum(axis=0)
+    dx = (da_rows @ W_x.T).reshape(T, N, D).transpose(1, 0, 2)
     return dx, np.ascontiguousarray(g.T), dW_x, dW_h, dB
 
 
