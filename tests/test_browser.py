@@ -932,13 +932,25 @@ SEARCH_RESULTS = r"""
 """
 
 
-@pytest.mark.parametrize("query", ["tanh", "hidden state"])
+SEARCHES = ["tanh", "hidden state"]
+_SEARCHED = {}
+
+
+def search(browser, served, query):
+    """The search page's results for `query`: each result's link and excerpt (one search per query)."""
+    if query not in _SEARCHED:
+        url, _ = served
+        browser.open(f"{url}/search.html?q={query.replace(' ', '+')}")
+        _SEARCHED[query] = browser.eval(SEARCH_RESULTS)
+    results = _SEARCHED[query]
+    assert results, f"no search results for {query!r}"
+    return results
+
+
+@pytest.mark.parametrize("query", SEARCHES)
 def test_search_excerpts_read_like_the_page(book, browser, served, query):
     """Search results show excerpts without TeX source, collapsed code or the contents list."""
-    url, _ = served
-    browser.open(f"{url}/search.html?q={query.replace(' ', '+')}")
-    results = browser.eval(SEARCH_RESULTS)
-    assert results, f"no search results for {query!r}"
+    results = search(browser, served, query)
     excerpts = [r["context"] for r in results if r["context"]]
     assert excerpts, f"no excerpts for {query!r}"
     problems = [f"{r['href']}: {r['context'][:120]!r}" for r in results
@@ -950,13 +962,10 @@ def test_search_excerpts_read_like_the_page(book, browser, served, query):
     assert not holes, "excerpts with a hole where inline math was:\n" + "\n".join(holes)
 
 
-@pytest.mark.parametrize("query", ["tanh", "hidden state"])
+@pytest.mark.parametrize("query", SEARCHES)
 def test_search_results_point_to_the_section_that_holds_the_words(book, browser, served, query):
     """A result links to the section whose own text holds the word its excerpt shows."""
-    url, _ = served
-    browser.open(f"{url}/search.html?q={query.replace(' ', '+')}")
-    results = browser.eval(SEARCH_RESULTS)
-    assert results, f"no search results for {query!r}"
+    results = search(browser, served, query)
     anchored = [r["href"] for r in results if "#" in r["href"]]
     assert anchored, f"no result for {query!r} points to a section: {[r['href'] for r in results]}"
     for href in anchored:
