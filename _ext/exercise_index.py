@@ -39,11 +39,15 @@ def collect(app, doctree):
         title = section[0].astext() if section.children and isinstance(section[0], nodes.title) else ""
         if _EXERCISE.match(title) and section["ids"]:
             found.append(("exercise", title, section["ids"][0]))
-    for box in doctree.findall(nodes.admonition):
+    for box in list(doctree.findall(nodes.admonition)):  # the loop adds nodes
         title = box[0].astext() if box.children and isinstance(box[0], nodes.title) else ""
         if _QUESTION.match(title):
             if not box["ids"]:
-                box["ids"].append(make_id(env, doctree, "", title))
+                # A target just before the box, not an id on it: LaTeX labels
+                # targets but not admonitions, and the PDF's links need one.
+                target = nodes.target("", "", ids=[make_id(env, doctree, "", title)])
+                box.parent.insert(box.parent.index(box), target)
+                box = target
             found.append(("question", title, box["ids"][0]))
     _entries(env)[env.docname] = found
 

@@ -1,0 +1,57 @@
+"""The whole book as one PDF (jupyter-book build . --builder pdflatex).
+
+Needs TeX: xelatex, latexmk and xindy, from Debian's packages texlive-xetex,
+texlive-latex-extra, texlive-fonts-extra, latexmk and xindy (see README).
+Without them the test skips and says why; CI does not install TeX (about
+1.5 GB), so this test runs where a maintainer has it.
+"""
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TOOLS = ("xelatex", "latexmk", "xindy")
+
+
+@pytest.fixture(scope="module")
+def pdf(tmp_path_factory):
+    missing = [t for t in TOOLS if shutil.which(t) is None]
+    if missing:
+        pytest.skip(f"TeX is not installed ({', '.join(missing)} missing): the PDF is not built")
+    out = tmp_path_factory.mktemp("pdf")
+    jb = Path(sys.executable).with_name("jupyter-book")
+    result = subprocess.run([str(jb) if jb.exists() else "jupyter-book", "build", str(ROOT),
+                             "--builder", "pdflatex", "--path-output", str(out)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=900)
+    latex = out / "_build" / "latex"
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return latex / "book.pdf", (latex / "book.log").read_text(encoding="utf-8", errors="replace")
+
+
+def test_the_pdf_is_built(pdf):
+    path, _ = pdf
+    assert path.stat().st_size > 500_000
+
+
+def test_every_reference_resolves_and_every_character_has_a_glyph(pdf):
+    _, log = pdf
+    undefined = re.findall(r"Reference `([^']+)' on page \d+ undefined", log)
+    assert not undefined, f"{len(undefined)} references LaTeX could not resolve: {undefined[:5]}"
+    missing = sorted(set(re.findall(r"Missing character: There is no (\S+)", log)))
+    assert not missing, f"characters no font has: {missing}"
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+def test_every_chapter_and_exercise_is_in_the_pdf(pdf):
+    path, _ = pdf
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+    text = re.sub(r"\s+", " ", text)
+    chapters = sorted(p.stem for p in (ROOT / "book").glob("0*.ipynb"))
+    assert len(chapters) >= 5
+    for number in range(1, len(chapters) + 1):
+        assert re.search(rf"Exercise {number}\.1\b", text), f"no Exercise {number}.1 in the PDF"
+    assert "✗" in text and "✓" in text  # the checks' marks, in the code font
