@@ -42,3 +42,26 @@ def test_every_cell_carries_its_state_across_chunks(name):
 def test_unknown_cell_names_the_cells_there_are(bad):
     with pytest.raises(ValueError, match=r"cell must be one of \[.*'rnn'.*\]; got"):
         get_cell(bad)
+
+
+@pytest.mark.parametrize("name", sorted(CELLS))
+def test_backward_results_survive_later_calls_that_reuse_its_buffers(name):
+    # Every backward pass keeps its large temporaries alive between calls
+    # (rnn_lib.nn._scratch); nothing it returned may change when a later call
+    # of the same shape reuses them, nor may the cache or dh it was given.
+    cell = get_cell(name)
+    x, W_x, W_h, B = _problem(N=3, T=4, D=2, H=5, gates=cell.gates, seed=2)
+    state0 = tuple(np.full((3, 5), 0.2) for _ in range(cell.n_states))
+    h, cache = cell.forward(x, state0, W_x, W_h, B)
+    dh = np.sin(3 * h)
+    first = cell.backward(dh, cache)
+    flat = [first[0], *first[1], *first[2:]]
+    kept = [a.copy() for a in flat]
+    h2, cache2 = cell.forward(x + 1, state0, W_x, W_h, B)
+    again = cell.backward(-2 * np.cos(h2), cache2)
+    for a, b in zip(flat, kept):
+        np.testing.assert_array_equal(a, b)
+    assert not any(np.shares_memory(a, b) for a in flat for b in [again[0], *again[1], *again[2:]])
+    repeat = cell.backward(dh, cache)  # the same cache and dh give the same result
+    for a, b in zip(flat, [repeat[0], *repeat[1], *repeat[2:]]):
+        np.testing.assert_array_equal(a, b)

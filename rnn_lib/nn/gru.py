@@ -21,6 +21,7 @@ import numpy as np
 
 from ..utils.validation import check_cache
 from ._gated import check_upstream, prepare, sigmoid
+from ._scratch import scratch
 
 __all__ = [
     "GRUStepCache",
@@ -252,17 +253,18 @@ def gru_backward(dh, cache):
     dh = check_upstream(dh, h.shape, "dh", "N, T, H", h.dtype)
     fm = (1, 2, 0)  # (T, features, N), free when the cache came from gru_forward
     g_fm, u_fm, h_fm = (np.ascontiguousarray(a.transpose(fm)) for a in (gates, u, h))
-    dh_fm = np.ascontiguousarray(dh.transpose(fm))
+    dh_fm = scratch("gru.dh", (T, H, N), h.dtype)  # buffers kept between calls: none is returned
+    dh_fm[...] = dh.transpose(fm)
     W_hrz = np.ascontiguousarray(W_h[:, :2 * H])
     W_hn = np.ascontiguousarray(W_h[:, 2 * H:])
     # Each step's da is worked out in a (3H, N) block that stays in the
     # processor's cache, then stored as that step's rows of da_rows, (T N,
     # 3H): the layout the weight gradients' products read as they are.
-    da_rows = np.empty((T, N, 3 * H), dtype=h.dtype)
+    da_rows = scratch("gru.da", (T, N, 3 * H), h.dtype)
     d = np.empty((3 * H, N), dtype=h.dtype)
     da_r, da_z, da_n = d[:H], d[H:2 * H], d[2 * H:]
     # With reset after, W_hn multiplies h_{t-1}, and its gradient is da_n * r.
-    dah_rows = np.empty((T, N, H), dtype=h.dtype) if reset_after else None
+    dah_rows = scratch("gru.dah", (T, N, H), h.dtype) if reset_after else None
     g = np.zeros((H, N), dtype=h.dtype)  # gradient flowing back into h_t
     dh_t = np.empty_like(g)
     one_minus_z = np.empty_like(g)
@@ -302,7 +304,10 @@ def gru_backward(dh, cache):
     # The weight gradients: one product over all steps and the batch.
     da_rows = da_rows.reshape(T * N, 3 * H)
     x_rows = np.ascontiguousarray(x.transpose(1, 0, 2)).reshape(T * N, D)
-    h_prev_rows = np.concatenate([h0[None], h[:, :-1].transpose(1, 0, 2)]).reshape(T * N, H)
+    h_prev_rows = scratch("gru.h", (T, N, H), h.dtype)
+    h_prev_rows[0] = h0
+    h_prev_rows[1:] = h[:, :-1].transpose(1, 0, 2)
+    h_prev_rows = h_prev_rows.reshape(T * N, H)
     dW_x = x_rows.T @ da_rows
     dW_h = np.empty_like(W_h)
     dW_h[:, :2 * H] = h_prev_rows.T @ da_rows[:, :2 * H]

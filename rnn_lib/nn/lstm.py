@@ -21,6 +21,7 @@ import numpy as np
 
 from ..utils.validation import check_cache
 from ._gated import check_upstream, prepare, sigmoid
+from ._scratch import scratch
 
 __all__ = [
     "LSTMStepCache",
@@ -233,12 +234,13 @@ def lstm_backward(dh, cache, *, return_dc0=False):
     dh = check_upstream(dh, h.shape, "dh", "N, T, H", h.dtype)
     fm = (1, 2, 0)  # (T, features, N), free when the cache came from lstm_forward
     g_fm, c_fm, tc_fm = (np.ascontiguousarray(a.transpose(fm)) for a in (gates, c, tanh_c))
-    dh_fm = np.ascontiguousarray(dh.transpose(fm))
+    dh_fm = scratch("lstm.dh", (T, H, N), h.dtype)  # buffers kept between calls: none is returned
+    dh_fm[...] = dh.transpose(fm)
     # Each step's da is worked out in a (4H, N) block that stays in the
     # processor's cache, then stored as that step's rows of da_rows, (T N,
     # 4H): the layout the weight gradients' products read as they are, so
     # no array the size of da is allocated twice.
-    da_rows = np.empty((T, N, 4 * H), dtype=h.dtype)
+    da_rows = scratch("lstm.da", (T, N, 4 * H), h.dtype)
     d = np.empty((4 * H, N), dtype=h.dtype)
     da_i, da_f, da_o, da_g = d[:H], d[H:2 * H], d[2 * H:3 * H], d[3 * H:]
     W_h = np.ascontiguousarray(W_h)
@@ -281,7 +283,9 @@ def lstm_backward(dh, cache, *, return_dc0=False):
     dW_x = x_rows.T @ da_rows
     dW_h = h0.T @ da_rows[:N]
     if T > 1:
-        h_rows = np.ascontiguousarray(h[:, :-1].transpose(1, 0, 2)).reshape((T - 1) * N, H)
+        h_rows = scratch("lstm.h", (T - 1, N, H), h.dtype)
+        h_rows[...] = h[:, :-1].transpose(1, 0, 2)
+        h_rows = h_rows.reshape((T - 1) * N, H)
         dW_h += h_rows.T @ da_rows[N:]
     dB = da_rows.sum(axis=0)
     dx = (da_rows @ W_x.T).reshape(T, N, D).transpose(1, 0, 2)

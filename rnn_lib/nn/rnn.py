@@ -9,7 +9,6 @@ Each forward function returns its output and a named cache; the matching
 backward function takes the upstream gradient and that cache. Only the loop
 over time is Python; everything else is one NumPy call over all steps.
 """
-import threading
 from typing import NamedTuple
 
 import numpy as np
@@ -24,6 +23,7 @@ from ..utils.validation import (
     check_rnn_weights,
     result_dtype,
 )
+from ._scratch import scratch
 
 __all__ = [
     "RNNStepCache",
@@ -58,24 +58,6 @@ class RNNCache(NamedTuple):
 # The axes of each cache field, so that a cache built by hand is checked too.
 _STEP_CACHE_AXES = {"x": "N, D", "h_prev": "N, H", "h_next": "N, H", "W_x": "D, H", "W_h": "H, H"}
 _CACHE_AXES = {"x": "N, T, D", "h0": "N, H", "h": "N, T, H", "W_x": "D, H", "W_h": "H, H"}
-
-
-_scratch = threading.local()  # one buffer per thread, so concurrent calls never share it
-
-
-def _scratch_like(a):
-    """Return an uninitialized array like `a`, reused by the next call in this thread.
-
-    A large temporary allocated afresh on every call costs one page fault per
-    4 KiB page whenever the allocator has handed the freed memory back to the
-    system, which glibc does after each call here: about 1,100 faults per
-    float64 forward + backward at the benchmark's shapes, a third of the time.
-    One buffer that stays alive avoids that. Never return it or a view of it.
-    """
-    buf = getattr(_scratch, "buf", None)
-    if buf is None or buf.shape != a.shape or buf.dtype != a.dtype:
-        buf = _scratch.buf = np.empty_like(a)
-    return buf
 
 
 def _prepare(x, h_prev, W_x, W_h, B, x_letters, h_name):
@@ -223,7 +205,7 @@ def rnn_backward(dh, cache):
     h_tm = np.ascontiguousarray(h.transpose(1, 0, 2))  # free when h came from rnn_forward
     dh_tm = dh.transpose(1, 0, 2)
     W_hT = np.ascontiguousarray(W_h.T)
-    da_tm = _scratch_like(h_tm)  # a temporary: nothing returned is a view of it
+    da_tm = scratch("rnn.da", h_tm.shape, h_tm.dtype)  # nothing returned is a view of it
     g = np.zeros((N, H), dtype=h.dtype)  # dL/dh_t, built up going back in time
     tmp = np.empty_like(g)
     for t in range(T - 1, -1, -1):
