@@ -46,6 +46,7 @@ def collect(app, doctree):
                 # A target just before the box, not an id on it: LaTeX labels
                 # targets but not admonitions, and the PDF's links need one.
                 target = nodes.target("", "", ids=[make_id(env, doctree, "", title)])
+                doctree.ids[target["ids"][0]] = target  # so that make_id never repeats it
                 box.parent.insert(box.parent.index(box), target)
                 box = target
             found.append(("question", title, box["ids"][0]))

@@ -11,18 +11,21 @@ medians, ratios of medians and the spread of the per-round ratios.
   ``reset_after=True``, PyTorch's formulation, so that the work is the same).
 - "step loop": the same math written the obvious way: the step functions'
   arithmetic per step, caches in lists, weight gradients summed step by step.
-- "products only": exactly the matrix products rnn_lib does (the input
-  projection, the recurrent products of every step forward and backward, the
-  weight gradients and dx) and nothing else: a floor for any implementation
-  that does these products one after another.
+- "products only": the matrix products rnn_lib does (the input projection,
+  the recurrent products of every step forward and backward, the weight
+  gradients and dx), with the same flops but in batch-rows layout, (N, .) @
+  (., G H), and nothing else: what the products cost done that way. rnn_lib
+  lays its recurrent products out as (G H, H) @ (H, N), which OpenBLAS runs
+  faster in float32, so this row is not a floor; the next one is.
 - "torch": ``torch.nn.LSTM`` / ``torch.nn.GRU`` on the CPU, when installed.
 
 Below the runners, the arithmetic floor: the floating-point operations that
 forward and backward cannot avoid (three products per weight matrix: the
 forward product, the gradient flowing back, the weight gradient), divided
-by the rate of one large square product on this machine and thread, its
-best case. No implementation that does this arithmetic is faster, so when
-the floor is above half of torch's time, the 0.5x target cannot be met here.
+by the best rate of one large square product on this machine, thread and
+BLAS (the best of 7 runs, measured after the rounds). No implementation that
+does this arithmetic with this BLAS is faster, so when the floor is above
+half of torch's time, the 0.5x target cannot be met here.
 
 Every runner uses one thread (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS and
 torch.set_num_threads, unless set otherwise in the environment): on a shared
@@ -275,7 +278,7 @@ def main():
     parser.add_argument("--block", type=int, default=3, help="timed calls per runner per round")
     args = parser.parse_args()
     print(f"numpy {np.__version__}" + (f", torch {torch.__version__} "
-          f"({torch.get_num_threads()} threads)" if torch is not None else ", torch not installed"))
+          f"({torch.get_num_threads()} thread{'s' * (torch.get_num_threads() != 1)})" if torch is not None else ", torch not installed"))
     print(f"forward+backward, (N, T, D, H) = {SHAPE}, median of {args.rounds * args.block} "
           f"runs each ({args.rounds} interleaved rounds of {args.block})")
     for cell in ("lstm", "gru"):
@@ -295,7 +298,7 @@ def main():
                     f"Gflop/s (one 1024-square product) = {floor_ms:.2f} ms")
             if "torch" in med:
                 reach = ("within reach" if floor_ms < 0.5 * med["torch"]
-                         else "out of reach of any implementation")
+                         else "out of reach of any implementation on this BLAS")
                 line += f" = {floor_ms / med['torch']:.2f}x torch: 0.5x is {reach}"
             print(line)
 

@@ -1,10 +1,13 @@
 """The whole book as one PDF (jupyter-book build . --builder pdflatex).
 
-Needs TeX: xelatex, latexmk and xindy, from Debian's packages texlive-xetex,
-texlive-latex-extra, texlive-fonts-extra, latexmk and xindy (see README).
-Without them the test skips and says why; CI does not install TeX (about
-1.5 GB), so this test runs where a maintainer has it.
+Needs TeX and two fonts: xelatex, latexmk and xindy, FreeSerif and DejaVu
+Sans Mono, from Debian's packages texlive-xetex, texlive-latex-extra,
+texlive-fonts-recommended, texlive-fonts-extra, latexmk, xindy,
+fonts-freefont-otf and fonts-dejavu-core (the README's command). Without
+them the test skips and says why; CI does not install TeX (about 1.5 GB), so
+this test runs where a maintainer has it.
 """
+import os
 import re
 import shutil
 import subprocess
@@ -14,7 +17,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-TOOLS = ("xelatex", "latexmk", "xindy")
+TOOLS = ("xelatex", "latexmk", "xindy", "fc-list")
+FONTS = ("FreeSerif", "DejaVu Sans Mono")
 
 
 @pytest.fixture(scope="module")
@@ -22,11 +26,18 @@ def pdf(tmp_path_factory):
     missing = [t for t in TOOLS if shutil.which(t) is None]
     if missing:
         pytest.skip(f"TeX is not installed ({', '.join(missing)} missing): the PDF is not built")
+    families = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True).stdout
+    fonts = [f for f in FONTS if f not in families]
+    if fonts:
+        pytest.skip(f"fonts the PDF uses are not installed ({', '.join(fonts)}): the PDF is not built")
     out = tmp_path_factory.mktemp("pdf")
     jb = Path(sys.executable).with_name("jupyter-book")
+    # TeX writes its log in lines of 79 characters unless told otherwise, which
+    # would cut the names of undefined references in two.
+    env = {**os.environ, "max_print_line": "100000"}
     result = subprocess.run([str(jb) if jb.exists() else "jupyter-book", "build", str(ROOT),
                              "--builder", "pdflatex", "--path-output", str(out)],
-                            cwd=ROOT, capture_output=True, text=True, timeout=900)
+                            cwd=ROOT, capture_output=True, text=True, timeout=900, env=env)
     latex = out / "_build" / "latex"
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     return latex / "book.pdf", (latex / "book.log").read_text(encoding="utf-8", errors="replace")
@@ -39,8 +50,9 @@ def test_the_pdf_is_built(pdf):
 
 def test_every_reference_resolves_and_every_character_has_a_glyph(pdf):
     _, log = pdf
-    undefined = re.findall(r"Reference `([^']+)' on page \d+ undefined", log)
+    undefined = re.findall(r"(?:Hyper r|R)eference `([^']+)' on page \d+ undefined", log)
     assert not undefined, f"{len(undefined)} references LaTeX could not resolve: {undefined[:5]}"
+    assert "There were undefined references" not in log
     missing = sorted(set(re.findall(r"Missing character: There is no (\S+)", log)))
     assert not missing, f"characters no font has: {missing}"
 

@@ -3,9 +3,9 @@
 A large temporary allocated afresh on every call costs one page fault per
 4 KiB page whenever the allocator has handed the freed memory back to the
 system, which glibc does after each call at the book's shapes: for the RNN,
-about 1,100 faults per float64 forward + backward, a third of its time; for
-the LSTM, about 3 ms of a 25 ms backward pass. Keeping the buffers alive
-avoids that. Each buffer has a name, so that the layers' buffers never
+about 1,100 faults per float64 forward + backward, a third of its time
+(benchmarks/bench_rnn.py counts them). Keeping the buffers alive avoids
+that. Each buffer has a name, so that the layers' buffers never
 displace each other, and belongs to one thread, so that concurrent calls
 never share it. A function that uses one must never return it or a view of
 it.
@@ -20,7 +20,11 @@ _buffers = threading.local()
 
 
 def scratch(name, shape, dtype):
-    """Return an uninitialized array, the one the last call for `name` in this thread had if it fits."""
+    """Return an uninitialized array of `shape` and `dtype`.
+
+    It is the array this thread's last call for `name` got, when that one
+    had the same shape and dtype; otherwise a new one, kept for next time.
+    """
     held = getattr(_buffers, "held", None)
     if held is None:
         held = _buffers.held = {}
