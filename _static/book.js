@@ -66,15 +66,26 @@
     // Inline math reads as plain text in an excerpt ("h_t-1", "Wᵀ"), so that
     // the words around it still make a sentence; display math is left out.
     const symbols = {top: "\u1d40", odot: "\u2299", cdot: "\u00b7", times: "\u00d7",
-      sigma: "\u03c3", partial: "\u2202", sum: "\u03a3", prod: "\u03a0", ldots: "\u2026",
+      partial: "\u2202", nabla: "\u2207", sum: "\u03a3", prod: "\u03a0", ldots: "\u2026",
       dots: "\u2026", cdots: "\u2026", in: "\u2208", approx: "\u2248", le: "\u2264",
-      leq: "\u2264", ge: "\u2265", geq: "\u2265", to: "\u2192", lambda: "\u03bb",
-      eta: "\u03b7", alpha: "\u03b1", rho: "\u03c1", quad: " ", qquad: " ", left: "",
-      right: "", big: "", Big: ""};
+      leq: "\u2264", ge: "\u2265", geq: "\u2265", ne: "\u2260", neq: "\u2260",
+      to: "\u2192", rightarrow: "\u2192", pm: "\u00b1", infty: "\u221e",
+      alpha: "\u03b1", beta: "\u03b2", gamma: "\u03b3", delta: "\u03b4", Delta: "\u0394",
+      epsilon: "\u03b5", varepsilon: "\u03b5", eta: "\u03b7", theta: "\u03b8",
+      lambda: "\u03bb", mu: "\u03bc", rho: "\u03c1", sigma: "\u03c3", tau: "\u03c4",
+      phi: "\u03c6", psi: "\u03c8", omega: "\u03c9", lVert: "\u2016", rVert: "\u2016",
+      Vert: "\u2016", lvert: "|", rvert: "|", vert: "|", quad: " ", qquad: " ",
+      left: "", right: "", big: "", Big: "", bigl: "", bigr: "", Bigl: "", Bigr: ""};
+    // Commands that only set a font or an accent: their argument stays.
+    const fonts = new RegExp("\\\\(?:math(?:bf|rm|it|bb|cal|sf|tt)|boldsymbol|operatorname|"
+      + "text(?:tt|bf|it|rm)?|hat|bar|tilde|vec|widehat|overline)(?![A-Za-z])\\s*", "g");
+    const has = (object, key) => Object.prototype.hasOwnProperty.call(object, key);
     const plainTeX = (tex) => tex.replace(/^\s*\\\(|\\\)\s*$/g, "")
-      .replace(/\\(?:mathbf|mathrm|mathit|boldsymbol|operatorname|text|mathbb)\s*/g, "")
-      .replace(/\\([A-Za-z]+)/g, (_, name) => (name in symbols ? symbols[name] : name))
-      .replace(/\\[,;! ]/g, " ").replace(/[{}]/g, "").replace(/\s+/g, " ").trim();
+      .replace(/\^\s*\{?\s*\\top\s*\}?/g, "\u1d40")
+      .replace(/\\frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}/g, "$1/$2")
+      .replace(fonts, "")
+      .replace(/\\([A-Za-z]+)/g, (_, name) => (has(symbols, name) ? symbols[name] : name))
+      .replace(/\\[,;:! ]/g, " ").replace(/[{}]/g, "").replace(/\s+/g, " ").trim();
     const readable = (htmlString) => {
       const doc = new DOMParser().parseFromString(htmlString, "text/html");
       doc.querySelectorAll("span.math").forEach((el) =>

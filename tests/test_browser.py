@@ -916,18 +916,21 @@ def test_lite_site_loads_nothing_from_elsewhere(book):
 
 SEARCH_RESULTS = r"""
 (async () => {
-  for (let i = 0; i < 120; i++) {
+  // Wait until every result has its excerpt (fetched page by page), then a
+  // moment more for the section links the book's script adds after it.
+  for (let i = 0; i < 160; i++) {
     const items = [...document.querySelectorAll('#search-results li')];
-    const done = document.querySelector('#search-results .search-summary, #search-results p.search-summary');
-    if (items.length && done && items.every(li => li.querySelector('.context') || true)) {
-      await new Promise(r => setTimeout(r, 1500));  // excerpts are fetched page by page
-      return [...document.querySelectorAll('#search-results li')].map(li => ({
-        href: li.querySelector('a').getAttribute('href'),
-        context: (li.querySelector('.context') || {}).textContent || ''}));
-    }
+    const finished = document.querySelector('#search-results p.search-summary')
+      && /found/.test(document.querySelector('#search-results p.search-summary').textContent);
+    if (items.length && finished && items.every(li => li.querySelector('.context'))) break;
     await new Promise(r => setTimeout(r, 250));
   }
-  return null;
+  await new Promise(r => setTimeout(r, 300));
+  const items = [...document.querySelectorAll('#search-results li')];
+  return items.length ? items.map(li => ({
+    href: li.querySelector('a').getAttribute('href'),
+    section: (li.querySelector('.rnn-search-section') || {}).textContent || '',
+    context: (li.querySelector('.context') || {}).textContent || ''})) : null;
 })()
 """
 
@@ -954,7 +957,8 @@ def test_search_excerpts_read_like_the_page(book, browser, served, query):
     excerpts = [r["context"] for r in results if r["context"]]
     assert excerpts, f"no excerpts for {query!r}"
     problems = [f"{r['href']}: {r['context'][:120]!r}" for r in results
-                if re.search(r"\\[a-z]+\{|\\\(|\$\$|plt\.|fig, ax|BEGIN SOLUTION|Contents", r["context"])]
+                if re.search(r"\\[a-z]+\{|\\\(|\$\$|plt\.|fig, ax|BEGIN SOLUTION|Contents|"
+                             r"\b(?:frac|texttt|textbf|mathbf|operatorname|lVert|rVert)\b", r["context"])]
     assert not problems, "excerpts with TeX, hidden code or the contents list:\n" + "\n".join(problems)
     # Inline math stays in the sentence as plain text, not as a hole ("of shape )").
     holes = [f"{r['href']}: {m.string[max(0, m.start() - 60):m.end() + 20]!r}" for r in results
@@ -966,16 +970,24 @@ def test_search_excerpts_read_like_the_page(book, browser, served, query):
 def test_search_results_point_to_the_section_that_holds_the_words(book, browser, served, query):
     """A result links to the section whose own text holds the word its excerpt shows."""
     results = search(browser, served, query)
-    anchored = [r["href"] for r in results if "#" in r["href"]]
+    anchored = [r for r in results if "#" in r["href"]]
     assert anchored, f"no result for {query!r} points to a section: {[r['href'] for r in results]}"
-    for href in anchored:
+    for result in anchored:
+        href = result["href"]
         page, _, section = href.partition("#")
         html_text = (book / unquote(page)).read_text(encoding="utf-8")
+        main = re.sub(r"<[^>]+>", " ", html_text[html_text.index("<main"):]).lower()
+        word = [w for w in query.split() if w in main][-1]  # the one the excerpt shows
         start = html_text.find(f'<section id="{section}"')
         assert start >= 0, f"{href}: no section with that id"
-        end = html_text.find("<section", start + 1)
-        own = re.sub(r"<[^>]+>", " ", html_text[start:end if end > 0 else None]).lower()
-        assert any(word in own for word in query.split()), f"{href}: the section does not hold {query!r}"
+        ends = [i for i in (html_text.find("<section", start + 1), html_text.find("</section>", start))
+                if i > 0]
+        own_html = html_text[start:min(ends)]
+        own = re.sub(r"<[^>]+>", " ", own_html).lower()
+        assert word in own, f"{href}: the section's own text does not hold {word!r}"
+        heading = re.search(r"<h[1-6][^>]*>(.*?)</h[1-6]>", own_html, re.S)
+        title = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", heading.group(1))).replace("#", "").strip()
+        assert result["section"].strip(" \u203a") == title, (href, result["section"], title)
 
 
 def test_api_reference_reads_well(book):

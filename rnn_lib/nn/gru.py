@@ -303,7 +303,9 @@ def gru_backward(dh, cache):
         da_rows[t] = d.T
     # The weight gradients: one product over all steps and the batch.
     da_rows = da_rows.reshape(T * N, 3 * H)
-    x_rows = np.ascontiguousarray(x.transpose(1, 0, 2)).reshape(T * N, D)
+    x_rows = scratch("gru.x", (T, N, D), h.dtype)
+    x_rows[...] = x.transpose(1, 0, 2)
+    x_rows = x_rows.reshape(T * N, D)
     h_prev_rows = scratch("gru.h", (T, N, H), h.dtype)
     h_prev_rows[0] = h0
     h_prev_rows[1:] = h[:, :-1].transpose(1, 0, 2)
@@ -314,7 +316,9 @@ def gru_backward(dh, cache):
     if reset_after:
         dW_h[:, 2 * H:] = h_prev_rows.T @ dah_rows.reshape(T * N, H)
     else:
-        u_rows = np.ascontiguousarray(u.transpose(1, 0, 2)).reshape(T * N, H)
+        u_rows = scratch("gru.u", (T, N, H), h.dtype)
+        u_rows[...] = u.transpose(1, 0, 2)
+        u_rows = u_rows.reshape(T * N, H)
         dW_h[:, 2 * H:] = u_rows.T @ da_rows[:, 2 * H:]
     dB = da_rows.sum(axis=0)
     dx = (da_rows @ W_x.T).reshape(T, N, D).transpose(1, 0, 2)

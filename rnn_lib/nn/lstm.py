@@ -279,7 +279,9 @@ def lstm_backward(dh, cache, *, return_dc0=False):
         da_rows[t] = d.T
     # The weight gradients: one product over all steps and the batch.
     da_rows = da_rows.reshape(T * N, 4 * H)
-    x_rows = np.ascontiguousarray(x.transpose(1, 0, 2)).reshape(T * N, D)
+    x_rows = scratch("lstm.x", (T, N, D), h.dtype)
+    x_rows[...] = x.transpose(1, 0, 2)
+    x_rows = x_rows.reshape(T * N, D)
     dW_x = x_rows.T @ da_rows
     dW_h = h0.T @ da_rows[:N]
     if T > 1:
