@@ -38,7 +38,7 @@ Target: rnn_lib <= 0.5x torch's time in both dtypes.
 """
 import argparse
 import os
-import statistics
+import sys
 import time
 
 # PyTorch's OpenMP threads spin after each call by default and would steal
@@ -51,6 +51,9 @@ import numpy as np
 
 from rnn_lib import gru_backward, gru_forward, lstm_backward, lstm_forward
 from rnn_lib.nn.convert import gru_to_torch, lstm_to_torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # run as a script or loaded from a file
+from _timing import interleaved, median_ms, ratio_quartiles  # noqa: E402
 
 try:  # optional comparison, never required
     import torch
@@ -230,27 +233,9 @@ def bench(cell, dtype, rounds, block):
                "products only": products_only(cell, *args)}
     if torch is not None:
         runners["torch"] = make_torch(cell, *args)
-    for fn in runners.values():  # warm-up: caches, BLAS threads, allocator
-        for _ in range(3):
-            fn()
-    times = {name: [] for name in runners}
-    for _ in range(rounds):
-        for name, fn in runners.items():
-            fn()  # untimed: pays for what the previous runner left behind
-            ts = []
-            for _ in range(block):
-                t0 = time.perf_counter()
-                fn()
-                ts.append(time.perf_counter() - t0)
-            times[name].append(ts)
-    med = {name: statistics.median(t for ts in blocks for t in ts) * 1e3
-           for name, blocks in times.items()}
-    spread = {}
-    for name in runners:
-        per_round = [statistics.median(b) / statistics.median(a)
-                     for a, b in zip(times[name], times["rnn_lib"])]  # rnn_lib / name
-        spread[name] = (tuple(statistics.quantiles(per_round, n=4)[::2]) if rounds > 1
-                        else (per_round[0], per_round[0]))
+    times, _ = interleaved(runners, rounds, block, warmup=3)
+    med = median_ms(times)
+    spread = {name: ratio_quartiles(times["rnn_lib"], times[name]) for name in runners}
     return med, spread
 
 

@@ -40,13 +40,7 @@ Targets: rnn_lib <= 0.5x the naive loop's time and <= 0.7x torch.nn.RNN's.
 """
 import argparse
 import os
-import statistics
-import time
-
-try:  # page-fault counts; Unix only
-    import resource
-except ImportError:
-    resource = None
+import sys
 
 # PyTorch's OpenMP threads spin for a while after each call by default; in one
 # process with NumPy's BLAS threads, that spinning would steal the cores the
@@ -58,6 +52,9 @@ import numpy as np
 
 from rnn_lib import rnn_backward, rnn_forward
 from rnn_lib.nn import rnn_reference
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # run as a script or loaded from a file
+from _timing import interleaved, median_ms, ratio_quartiles, resource  # noqa: E402
 
 try:  # optional comparison, never required
     import torch
@@ -159,10 +156,6 @@ def make_torch(x, h0, W_x, W_h, B, dh):
     return run
 
 
-def _minor_faults():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt if resource else 0
-
-
 def bench(dtype, rounds, block):
     """Time every runner; return medians (ms), per-round ratio quartiles and faults per call."""
     rng = np.random.default_rng(0)
@@ -185,33 +178,11 @@ def bench(dtype, rounds, block):
                "naive loop": lambda: naive_loop(*args), "products only": products_only(*args)}
     if torch is not None:
         runners["torch.nn.RNN"] = make_torch(*args)
-    for fn in runners.values():  # warm-up: caches, BLAS threads, allocator
-        for _ in range(5):
-            fn()
-    times = {name: [] for name in runners}  # one list of block times per round
-    faults = dict.fromkeys(runners, 0)
-    for _ in range(rounds):
-        for name, fn in runners.items():
-            fn()  # untimed: pays for what the previous runner left behind
-            ts = []
-            f0 = _minor_faults()
-            for _ in range(block):
-                t0 = time.perf_counter()
-                fn()
-                ts.append(time.perf_counter() - t0)
-            faults[name] += _minor_faults() - f0
-            times[name].append(ts)
-    med = {name: statistics.median(t for ts in blocks for t in ts) * 1e3
-           for name, blocks in times.items()}
+    times, per_call = interleaved(runners, rounds, block, warmup=5)
+    med = median_ms(times)
     # Blocks of one round ran back to back, so their ratio is the least
     # disturbed by load that comes and goes; report its spread.
-    spread = {}
-    for name in runners:
-        per_round = [statistics.median(a) / statistics.median(b)
-                     for a, b in zip(times[name], times["naive loop"])]
-        q1, _, q3 = statistics.quantiles(per_round, n=4) if rounds > 1 else per_round * 3
-        spread[name] = (q1, q3)
-    per_call = {name: f / (rounds * block) for name, f in faults.items()}
+    spread = {name: ratio_quartiles(times[name], times["naive loop"]) for name in runners}
     return med, spread, per_call
 
 
