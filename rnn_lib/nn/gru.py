@@ -21,6 +21,7 @@ import numpy as np
 
 from ..utils.validation import check_cache
 from ._gated import check_upstream, prepare, sigmoid
+from ._rows import contiguous, input_gradients, time_major_rows
 from ._scratch import scratch
 
 __all__ = [
@@ -249,12 +250,10 @@ def gru_backward(dh, cache):
     x, h0, gates, u, h, W_x, W_h, reset_after = check_cache(
         cache, GRUCache, "gru_forward", _CACHE_AXES)
     N, T, H = h.shape
-    D = x.shape[2]
     dh = check_upstream(dh, h.shape, "dh", "N, T, H", h.dtype)
     fm = (1, 2, 0)  # (T, features, N), free when the cache came from gru_forward
     g_fm, u_fm, h_fm = (np.ascontiguousarray(a.transpose(fm)) for a in (gates, u, h))
-    dh_fm = scratch("gru.dh", (T, H, N), h.dtype)  # buffers kept between calls: none is returned
-    dh_fm[...] = dh.transpose(fm)
+    dh_fm = contiguous("gru.dh", dh, fm)  # kept between calls: nothing returned is a view of it
     W_hrz = np.ascontiguousarray(W_h[:, :2 * H])
     W_hn = np.ascontiguousarray(W_h[:, 2 * H:])
     # Each step's da is worked out in a (3H, N) block that stays in the
@@ -303,25 +302,17 @@ def gru_backward(dh, cache):
         da_rows[t] = d.T
     # The weight gradients: one product over all steps and the batch.
     da_rows = da_rows.reshape(T * N, 3 * H)
-    x_rows = scratch("gru.x", (T, N, D), h.dtype)
-    x_rows[...] = x.transpose(1, 0, 2)
-    x_rows = x_rows.reshape(T * N, D)
+    dx, dW_x, dB = input_gradients(da_rows, x, W_x, "gru.x")
     h_prev_rows = scratch("gru.h", (T, N, H), h.dtype)
     h_prev_rows[0] = h0
     h_prev_rows[1:] = h[:, :-1].transpose(1, 0, 2)
     h_prev_rows = h_prev_rows.reshape(T * N, H)
-    dW_x = x_rows.T @ da_rows
     dW_h = np.empty_like(W_h)
     dW_h[:, :2 * H] = h_prev_rows.T @ da_rows[:, :2 * H]
     if reset_after:
         dW_h[:, 2 * H:] = h_prev_rows.T @ dah_rows.reshape(T * N, H)
     else:
-        u_rows = scratch("gru.u", (T, N, H), h.dtype)
-        u_rows[...] = u.transpose(1, 0, 2)
-        u_rows = u_rows.reshape(T * N, H)
-        dW_h[:, 2 * H:] = u_rows.T @ da_rows[:, 2 * H:]
-    dB = da_rows.sum(axis=0)
-    dx = (da_rows @ W_x.T).reshape(T, N, D).transpose(1, 0, 2)
+        dW_h[:, 2 * H:] = time_major_rows("gru.u", u).T @ da_rows[:, 2 * H:]
     return dx, np.ascontiguousarray(g.T), dW_x, dW_h, dB
 
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..utils.validation import check_cache
 from ._gated import check_upstream, prepare, sigmoid
+from ._rows import contiguous, input_gradients, time_major_rows
 from ._scratch import scratch
 
 __all__ = [
@@ -230,12 +231,10 @@ def lstm_backward(dh, cache, *, return_dc0=False):
     x, h0, c0, gates, c, tanh_c, h, W_x, W_h = check_cache(
         cache, LSTMCache, "lstm_forward", _CACHE_AXES)
     N, T, H = h.shape
-    D = x.shape[2]
     dh = check_upstream(dh, h.shape, "dh", "N, T, H", h.dtype)
     fm = (1, 2, 0)  # (T, features, N), free when the cache came from lstm_forward
     g_fm, c_fm, tc_fm = (np.ascontiguousarray(a.transpose(fm)) for a in (gates, c, tanh_c))
-    dh_fm = scratch("lstm.dh", (T, H, N), h.dtype)  # buffers kept between calls: none is returned
-    dh_fm[...] = dh.transpose(fm)
+    dh_fm = contiguous("lstm.dh", dh, fm)  # kept between calls: nothing returned is a view of it
     # Each step's da is worked out in a (4H, N) block that stays in the
     # processor's cache, then stored as that step's rows of da_rows, (T N,
     # 4H): the layout the weight gradients' products read as they are, so
@@ -279,18 +278,10 @@ def lstm_backward(dh, cache, *, return_dc0=False):
         da_rows[t] = d.T
     # The weight gradients: one product over all steps and the batch.
     da_rows = da_rows.reshape(T * N, 4 * H)
-    x_rows = scratch("lstm.x", (T, N, D), h.dtype)
-    x_rows[...] = x.transpose(1, 0, 2)
-    x_rows = x_rows.reshape(T * N, D)
-    dW_x = x_rows.T @ da_rows
+    dx, dW_x, dB = input_gradients(da_rows, x, W_x, "lstm.x")
     dW_h = h0.T @ da_rows[:N]
     if T > 1:
-        h_rows = scratch("lstm.h", (T - 1, N, H), h.dtype)
-        h_rows[...] = h[:, :-1].transpose(1, 0, 2)
-        h_rows = h_rows.reshape((T - 1) * N, H)
-        dW_h += h_rows.T @ da_rows[N:]
-    dB = da_rows.sum(axis=0)
-    dx = (da_rows @ W_x.T).reshape(T, N, D).transpose(1, 0, 2)
+        dW_h += time_major_rows("lstm.h", h[:, :-1]).T @ da_rows[N:]
     out = (dx, np.ascontiguousarray(gh.T), dW_x, dW_h, dB)
     return out + (np.ascontiguousarray(gc.T),) if return_dc0 else out
 

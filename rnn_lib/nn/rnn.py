@@ -23,6 +23,7 @@ from ..utils.validation import (
     check_rnn_weights,
     result_dtype,
 )
+from ._rows import input_gradients
 from ._scratch import scratch
 
 __all__ = [
@@ -200,7 +201,6 @@ def rnn_backward(dh, cache):
     """
     x, h0, h, W_x, W_h = check_cache(cache, RNNCache, "rnn_forward", _CACHE_AXES)
     N, T, H = h.shape
-    D = x.shape[2]
     dh = _check_upstream(dh, h.shape, "dh", "N, T, H", h.dtype)
     h_tm = np.ascontiguousarray(h.transpose(1, 0, 2))  # free when h came from rnn_forward
     dh_tm = dh.transpose(1, 0, 2)
@@ -216,13 +216,10 @@ def rnn_backward(dh, cache):
         da_t = np.subtract(g, tmp, out=da_tm[t])
         np.matmul(da_t, W_hT, out=g)
     da = da_tm.reshape(T * N, H)
-    x_tm = np.ascontiguousarray(x.transpose(1, 0, 2)).reshape(T * N, D)  # free from rnn_forward
-    dW_x = x_tm.T @ da
+    dx, dW_x, dB = input_gradients(da, x, W_x, "rnn.x")  # x's rows: free from rnn_forward
     # h_{t-1} for t >= 1 is h_tm[:-1]; the first step reads h0.
     dW_h = h0.T @ da_tm[0]
     dW_h += h_tm[:-1].reshape((T - 1) * N, H).T @ da[N:]
-    dB = da.sum(axis=0)
-    dx = (da @ W_x.T).reshape(T, N, D).transpose(1, 0, 2)
     return dx, g, dW_x, dW_h, dB
 
 
