@@ -174,45 +174,6 @@ def test_backward_does_not_modify_upstream_gradient_or_cache():
         np.testing.assert_array_equal(a, b)
 
 
-def test_backward_results_survive_later_calls_that_reuse_its_scratch_buffer():
-    # rnn_backward keeps one temporary buffer per thread across calls; nothing
-    # it returned may change when a later call of the same shape reuses it.
-    x, h0, W_x, W_h, B, dh = random_problem(3, 4, 2, 5, seed=1)
-    first = rnn_backward(dh, rnn_forward(x, h0, W_x, W_h, B)[1])
-    kept = [a.copy() for a in first]
-    rnn_backward(-3 * dh, rnn_forward(x + 1, h0, W_x, W_h, B)[1])
-    for a, b in zip(first, kept):
-        np.testing.assert_array_equal(a, b)
-
-
-def test_backward_in_concurrent_threads_gives_each_its_own_result():
-    import threading
-
-    # One shape for all, large enough that NumPy releases the GIL inside the
-    # loop, so the threads really do interleave mid-call.
-    problems = [random_problem(32, 12, 4, 64, seed=s) for s in range(4)]
-    expected = [rnn_backward(p[5], rnn_forward(*p[:5])[1]) for p in problems]
-    results = [[] for _ in problems]
-    start = threading.Barrier(len(problems))
-
-    def work(i):
-        start.wait()
-        for _ in range(20):
-            p = problems[i]
-            results[i].append(rnn_backward(p[5], rnn_forward(*p[:5])[1]))
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(problems))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    for want, got in zip(expected, results):
-        assert len(got) == 20
-        for result in got:  # BLAS may split work differently when busy: allow rounding
-            for a, b in zip(result, want):
-                np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
-
-
 def test_rnn_forward_rejects_mismatched_D():
     x, h0, W_x, W_h, B, _ = random_problem(2, 3, 4, 5)
     with pytest.raises(ValueError, match=r"x's last axis \(D\) must match W_x.*expected 4, got 3"):
