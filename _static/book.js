@@ -86,11 +86,16 @@
       .replace(fonts, "")
       .replace(/\\([A-Za-z]+)/g, (_, name) => (has(symbols, name) ? symbols[name] : name))
       .replace(/\\[,;:! ]/g, " ").replace(/[{}]/g, "").replace(/\s+/g, " ").trim();
+    // One parse per fetched page: its excerpt and its section link both read
+    // it, one right after the other.
+    let last = {html: null, doc: null};
     const readable = (htmlString) => {
+      if (last.html === htmlString) return last.doc;
       const doc = new DOMParser().parseFromString(htmlString, "text/html");
       doc.querySelectorAll("span.math").forEach((el) =>
         el.replaceWith(doc.createTextNode(plainTeX(el.textContent))));
       doc.querySelectorAll(noise.join(",")).forEach((el) => el.remove());
+      last = {html: htmlString, doc};
       return doc;
     };
     Search.htmlToText = (htmlString, anchor) =>
