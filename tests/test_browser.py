@@ -28,12 +28,13 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import threading
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin, urlparse
 
 import pytest
+
+from book_helpers import build_book
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "tests" / "_screenshots"
@@ -58,10 +59,7 @@ def book(tmp_path_factory):
     if os.environ.get("RNN_BOOK_HTML"):
         return Path(os.environ["RNN_BOOK_HTML"]).resolve()
     out = tmp_path_factory.mktemp("book")
-    jb = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(jb) if jb.exists() else "jupyter-book", "build", str(ROOT),
-           "--path-output", str(out), "-W", "-n", "--keep-going"]
-    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    result = build_book(out, "-W", "-n", "--keep-going")
     if result.returncode != 0:
         pytest.fail("the book does not build cleanly:\n" + result.stdout[-4000:] + result.stderr[-4000:])
     html_dir = out / "_build" / "html"

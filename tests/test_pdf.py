@@ -11,12 +11,11 @@ import os
 import re
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from book_helpers import ROOT, build_book
+
 TOOLS = ("xelatex", "latexmk", "xindy", "fc-list")
 FONTS = ("FreeSerif", "DejaVu Sans Mono")
 
@@ -31,13 +30,10 @@ def pdf(tmp_path_factory):
     if fonts:
         pytest.skip(f"fonts the PDF uses are not installed ({', '.join(fonts)}): the PDF is not built")
     out = tmp_path_factory.mktemp("pdf")
-    jb = Path(sys.executable).with_name("jupyter-book")
     # TeX writes its log in lines of 79 characters unless told otherwise, which
     # would cut the names of undefined references in two.
     env = {**os.environ, "max_print_line": "100000"}
-    result = subprocess.run([str(jb) if jb.exists() else "jupyter-book", "build", str(ROOT),
-                             "--builder", "pdflatex", "--path-output", str(out)],
-                            cwd=ROOT, capture_output=True, text=True, timeout=900, env=env)
+    result = build_book(out, "--builder", "pdflatex", timeout=900, env=env)
     latex = out / "_build" / "latex"
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     return latex / "book.pdf", (latex / "book.log").read_text(encoding="utf-8", errors="replace")
